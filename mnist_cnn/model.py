@@ -1,0 +1,88 @@
+"""The tutorial's CNN: a Keras ``Sequential`` stack, and how it is compiled."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+
+from mnist_cnn.config import IMAGE_SHAPE, NUM_CLASSES, Config
+
+
+def build_model(config: Config = Config()) -> keras.Sequential:
+    """Build the CNN described by ``config`` (not compiled).
+
+    Each block is Conv2D -> [BatchNormalization] -> ReLU -> MaxPooling2D(2), followed by
+    Flatten -> Dense(``dense_units``, ReLU) -> Dropout -> Dense(10, softmax).
+
+    Args:
+        config: Filters, kernel sizes, batch norm, dense width and dropout.
+
+    Returns:
+        A ``keras.Sequential`` mapping float32 images (n, 28, 28, 1) in [0, 1] to class
+        probabilities (n, 10) whose rows sum to 1.
+    """
+    layers: list[keras.layers.Layer] = [keras.Input(shape=IMAGE_SHAPE)]
+    for i, (filters, size) in enumerate(zip(config.filters, config.kernel_sizes), start=1):
+        if config.batch_norm:  # the BN shift makes the convolution's bias redundant
+            layers += [
+                keras.layers.Conv2D(filters, size, use_bias=False, name=f"conv{i}"),
+                keras.layers.BatchNormalization(name=f"bn{i}"),
+                keras.layers.ReLU(name=f"relu{i}"),
+            ]
+        else:
+            layers.append(keras.layers.Conv2D(filters, size, activation="relu", name=f"conv{i}"))
+        layers.append(keras.layers.MaxPooling2D(2, name=f"pool{i}"))
+    layers += [
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(config.dense_units, activation="relu", name="dense"),
+    ]
+    if config.dropout > 0:
+        layers.append(keras.layers.Dropout(config.dropout, name="dropout"))
+    layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output"))
+    return keras.Sequential(layers, name="mnist_cnn")
+
+
+def steps_per_epoch(num_train: int, config: Config) -> int:
+    """Number of gradient steps in one epoch over ``num_train`` images."""
+    return math.ceil(num_train / config.batch_size)
+
+
+def learning_rate(config: Config, total_steps: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """Return Adam's learning rate: a constant, or a one-cycle schedule over ``total_steps``.
+
+    One-cycle = a linear warm-up from ``learning_rate / 10`` to ``learning_rate`` over the first
+    ``warmup_fraction`` of the steps, then a cosine decay to 0 (Keras's ``CosineDecay``).
+    """
+    if config.lr_schedule == "constant":
+        return config.learning_rate
+    warmup = int(total_steps * config.warmup_fraction)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate / 10,
+        decay_steps=max(total_steps - warmup, 1),
+        alpha=0.0,
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup,
+    )
+
+
+def compile_model(
+    model: keras.Model, config: Config = Config(), num_train: int = 54_000
+) -> keras.Model:
+    """Compile ``model`` with Adam, categorical cross-entropy and accuracy.
+
+    Args:
+        model: The model from :func:`build_model`.
+        config: Learning rate, schedule, Adam's beta_1, batch size and epochs.
+        num_train: Number of training images (sets the length of the one-cycle schedule).
+
+    Returns:
+        The same model, compiled (for chaining).
+    """
+    total = steps_per_epoch(num_train, config) * config.epochs
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate(config, total), beta_1=config.adam_beta_1),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model

@@ -1,0 +1,154 @@
+"""Figures for the tutorial. Every function takes data and returns a ``matplotlib`` Figure.
+
+Nothing here calls ``plt.show()`` or saves a file: a notebook displays the returned figure, a
+script saves it with ``fig.savefig(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from mnist_cnn.config import NUM_CLASSES
+
+WRONG_COLOR = "tab:red"
+RIGHT_COLOR = "tab:green"
+
+
+def _image_grid(n: int, ncols: int, size: float = 1.3) -> tuple[Figure, np.ndarray]:
+    nrows = max(1, int(np.ceil(n / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.25)),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes.flat
+
+
+def _show_digit(ax: plt.Axes, image: np.ndarray) -> None:
+    ax.imshow(np.asarray(image).reshape(28, 28), cmap="gray_r", interpolation="nearest")
+
+
+def plot_samples(
+    x: np.ndarray, y: np.ndarray, n: int = 30, ncols: int = 10, seed: int = 0
+) -> Figure:
+    """Show ``n`` random images with their labels.
+
+    Args:
+        x: Images, (N, 28, 28) or (N, 28, 28, 1), any numeric dtype.
+        y: Integer labels, shape (N,).
+        n: How many images to show.
+        ncols: Images per row.
+        seed: Which random images (same seed, same grid).
+    """
+    idx = np.random.default_rng(seed).choice(len(x), size=min(n, len(x)), replace=False)
+    fig, axes = _image_grid(len(idx), ncols)
+    for ax, i in zip(axes, idx):
+        _show_digit(ax, x[i])
+        ax.set_title(f"{int(y[i])}", fontsize=10)
+    fig.suptitle("Random training images and their labels")
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_balance(y_train: np.ndarray, y_test: np.ndarray) -> Figure:
+    """Bar chart of the share of each digit in the training and test labels."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    digits = np.arange(NUM_CLASSES)
+    for offset, (name, y) in zip((-0.2, 0.2), (("train", y_train), ("test", y_test))):
+        share = np.bincount(np.asarray(y, np.int64), minlength=NUM_CLASSES) / len(y) * 100
+        ax.bar(digits + offset, share, width=0.4, label=f"{name} ({len(y):,} images)")
+    ax.axhline(100 / NUM_CLASSES, color="gray", linestyle="--", linewidth=1, label="perfect balance")
+    ax.set(xticks=digits, xlabel="digit", ylabel="% of images", title="Class balance")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history: Mapping[str, Sequence[float]] | object) -> Figure:
+    """Plot training vs validation loss and accuracy per epoch.
+
+    Args:
+        history: A ``keras.callbacks.History`` (what ``model.fit`` returns) or its ``.history``
+            dict, with keys ``loss``, ``accuracy`` and optionally ``val_loss``, ``val_accuracy``.
+    """
+    h = getattr(history, "history", history)
+    if "loss" not in h:
+        raise ValueError("history has no 'loss' key: pass what model.fit(...) returned")
+    epochs = np.arange(1, len(h["loss"]) + 1)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        if metric not in h:
+            ax.set_visible(False)
+            continue
+        ax.plot(epochs, h[metric], "o-", label="training")
+        if f"val_{metric}" in h:
+            ax.plot(epochs, h[f"val_{metric}"], "s-", label="validation")
+        ax.set(xlabel="epoch", ylabel=metric, title=metric.capitalize(), xticks=epochs)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(cm: np.ndarray, ax: plt.Axes | None = None) -> Figure:
+    """Draw a confusion matrix as a seaborn heatmap (rows true digit, columns predicted).
+
+    The colour scale is logarithmic so that the rare mistakes stay visible next to the
+    ~1,000 correct predictions on the diagonal; each cell shows its count.
+    """
+    from matplotlib.colors import LogNorm
+
+    cm = np.asarray(cm)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 6))
+    else:
+        fig = ax.figure
+    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", norm=LogNorm(vmin=1, vmax=max(cm.max(), 2)),
+                mask=cm == 0, cbar_kws={"label": "count (log scale)"}, linewidths=0.5,
+                linecolor="lightgray", square=True, ax=ax, annot_kws={"fontsize": 8})
+    ax.set(xlabel="predicted digit", ylabel="true digit",
+           title=f"Confusion matrix ({int(np.trace(cm)):,} of {int(cm.sum()):,} correct)")
+    ax.tick_params(axis="y", rotation=0)
+    fig.tight_layout()
+    return fig
+
+
+def plot_predictions(
+    x: np.ndarray,
+    y_true: np.ndarray,
+    probs: np.ndarray,
+    indices: Sequence[int] | np.ndarray,
+    ncols: int = 8,
+    title: str = "Predictions",
+) -> Figure:
+    """Show images with "predicted (confidence) / true" titles; wrong ones in red.
+
+    Args:
+        x: Images, (N, 28, 28) or (N, 28, 28, 1).
+        y_true: True labels, (N,).
+        probs: Predicted probabilities, (N, 10).
+        indices: Which images to show.
+        ncols: Images per row.
+        title: Figure title.
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    fig, axes = _image_grid(max(len(indices), 1), ncols, size=1.5)
+    for ax, i in zip(axes, indices):
+        pred = int(np.argmax(probs[i]))
+        ok = pred == int(y_true[i])
+        _show_digit(ax, x[i])
+        ax.set_title(f"pred {pred} ({probs[i, pred]:.0%})\ntrue {int(y_true[i])}", fontsize=8,
+                     color=RIGHT_COLOR if ok else WRONG_COLOR)
+        if not ok:
+            ax.axis("on")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set(color=WRONG_COLOR, linewidth=2.5)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
