@@ -41,7 +41,7 @@ class Config:
     """
 
     seed: int = 42
-    filters: tuple[int, ...] = (24, 48)
+    filters: tuple[int, ...] = (24, 32)
     kernel_sizes: tuple[int, ...] = (5, 3)
     batch_norm: bool = True
     dense_units: int = 256
@@ -51,7 +51,7 @@ class Config:
     warmup_fraction: float = 0.2
     adam_beta_1: float = 0.9
     batch_size: int = 128
-    epochs: int = 4
+    epochs: int = 5
     validation_split: float = 0.1
 
     def __post_init__(self) -> None:

@@ -1,16 +1,18 @@
 """Figures for the tutorial. Every function takes data and returns a ``matplotlib`` Figure.
 
 Nothing here calls ``plt.show()`` or saves a file: a notebook displays the returned figure, a
-script saves it with ``fig.savefig(...)``.
+script saves it with ``fig.savefig(...)``. Figures are made with ``matplotlib.figure.Figure``
+rather than ``pyplot``, so a notebook shows each one exactly once and nothing piles up in
+pyplot's list of open figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mnist_cnn.config import NUM_CLASSES
@@ -21,14 +23,14 @@ RIGHT_COLOR = "tab:green"
 
 def _image_grid(n: int, ncols: int, size: float = 1.3) -> tuple[Figure, np.ndarray]:
     nrows = max(1, int(np.ceil(n / ncols)))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.25)),
-                             squeeze=False)
+    fig = Figure(figsize=(ncols * size, nrows * (size + 0.25)))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     return fig, axes.flat
 
 
-def _show_digit(ax: plt.Axes, image: np.ndarray) -> None:
+def _show_digit(ax: Axes, image: np.ndarray) -> None:
     ax.imshow(np.asarray(image).reshape(28, 28), cmap="gray_r", interpolation="nearest")
 
 
@@ -56,7 +58,8 @@ def plot_samples(
 
 def plot_class_balance(y_train: np.ndarray, y_test: np.ndarray) -> Figure:
     """Bar chart of the share of each digit in the training and test labels."""
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig = Figure(figsize=(8, 3))
+    ax = fig.subplots()
     digits = np.arange(NUM_CLASSES)
     for offset, (name, y) in zip((-0.2, 0.2), (("train", y_train), ("test", y_test))):
         share = np.bincount(np.asarray(y, np.int64), minlength=NUM_CLASSES) / len(y) * 100
@@ -79,7 +82,8 @@ def plot_history(history: Mapping[str, Sequence[float]] | object) -> Figure:
     if "loss" not in h:
         raise ValueError("history has no 'loss' key: pass what model.fit(...) returned")
     epochs = np.arange(1, len(h["loss"]) + 1)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig = Figure(figsize=(10, 3.6))
+    axes = fig.subplots(1, 2)
     for ax, metric in zip(axes, ("loss", "accuracy")):
         if metric not in h:
             ax.set_visible(False)
@@ -94,7 +98,7 @@ def plot_history(history: Mapping[str, Sequence[float]] | object) -> Figure:
     return fig
 
 
-def plot_confusion_matrix(cm: np.ndarray, ax: plt.Axes | None = None) -> Figure:
+def plot_confusion_matrix(cm: np.ndarray, ax: Axes | None = None) -> Figure:
     """Draw a confusion matrix as a seaborn heatmap (rows true digit, columns predicted).
 
     The colour scale is logarithmic so that the rare mistakes stay visible next to the
@@ -104,7 +108,8 @@ def plot_confusion_matrix(cm: np.ndarray, ax: plt.Axes | None = None) -> Figure:
 
     cm = np.asarray(cm)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 6))
+        fig = Figure(figsize=(7, 6))
+        ax = fig.subplots()
     else:
         fig = ax.figure
     sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", norm=LogNorm(vmin=1, vmax=max(cm.max(), 2)),
