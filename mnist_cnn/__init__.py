@@ -6,7 +6,14 @@ effects: nothing is seeded, downloaded or printed.
 """
 
 from mnist_cnn.config import Config
-from mnist_cnn.data import MnistDataError, class_counts, fetch_mnist, load_mnist, one_hot, preprocess
+from mnist_cnn.data import (
+    MnistDataError,
+    class_counts,
+    fetch_mnist,
+    load_mnist,
+    one_hot,
+    preprocess,
+)
 from mnist_cnn.evaluate import (
     confident_mistakes,
     confusion,

@@ -48,7 +48,9 @@ def steps_per_epoch(num_train: int, config: Config) -> int:
     return math.ceil(num_train / config.batch_size)
 
 
-def learning_rate(config: Config, total_steps: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
+def learning_rate(
+    config: Config, total_steps: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
     """Return Adam's learning rate: a constant, or a one-cycle schedule over ``total_steps``.
 
     One-cycle = a linear warm-up from ``learning_rate / 10`` to ``learning_rate`` over the first

@@ -21,9 +21,11 @@ WRONG_COLOR = "tab:red"
 RIGHT_COLOR = "tab:green"
 
 
-def _image_grid(n: int, ncols: int, size: float = 1.3) -> tuple[Figure, np.ndarray]:
+def _image_grid(
+    n: int, ncols: int, size: float = 1.3, title_height: float = 0.25
+) -> tuple[Figure, np.ndarray]:
     nrows = max(1, int(np.ceil(n / ncols)))
-    fig = Figure(figsize=(ncols * size, nrows * (size + 0.25)))
+    fig = Figure(figsize=(ncols * size, nrows * (size + title_height) + 0.4))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
@@ -31,6 +33,7 @@ def _image_grid(n: int, ncols: int, size: float = 1.3) -> tuple[Figure, np.ndarr
 
 
 def _show_digit(ax: Axes, image: np.ndarray) -> None:
+    """Draw a digit as dark ink on white paper (MNIST stores ink as 255 on a 0 background)."""
     ax.imshow(np.asarray(image).reshape(28, 28), cmap="gray_r", interpolation="nearest")
 
 
@@ -141,7 +144,7 @@ def plot_predictions(
         title: Figure title.
     """
     indices = np.asarray(indices, dtype=np.int64)
-    fig, axes = _image_grid(max(len(indices), 1), ncols, size=1.5)
+    fig, axes = _image_grid(max(len(indices), 1), ncols, size=1.5, title_height=0.6)
     for ax, i in zip(axes, indices):
         pred = int(np.argmax(probs[i]))
         ok = pred == int(y_true[i])

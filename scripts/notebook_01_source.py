@@ -16,7 +16,7 @@ digits from the MNIST data set, and you look closely at every step: what the dat
 it is scaled and encoded the way it is, what each layer of the network does, how training is
 watched for overfitting, and where the finished model still makes mistakes.
 
-It takes about three minutes on an ordinary 2-core laptop CPU (no GPU needed), and the model
+Training takes under a minute on an ordinary 2-core laptop CPU (no GPU needed), and the model
 reaches about 99.3 % accuracy on 10,000 test digits it has never seen. Every code cell is short and
 calls a documented function of the small `mnist_cnn` package in this repository, so you can open
 the function behind any cell in one click and read how it works."""),
@@ -26,10 +26,8 @@ the function behind any cell in one click and read how it works."""),
 On Google Colab the next cell installs the `mnist_cnn` package from this repository (TensorFlow
 and Keras are already there). Anywhere else it does nothing: the README's `make tutorial` has
 already installed everything into a virtual environment."""),
-    ("code", """import sys
-
-REPO_URL = ""  # the public repository; written once, by `python scripts/repo_url.py set OWNER/NAME`
-if "google.colab" in sys.modules:  # on Colab only: install the mnist_cnn package from the repository
+    ("code", """REPO_URL = ""  # the public repository; written once, by `python scripts/repo_url.py set OWNER/NAME`
+if "google.colab" in str(get_ipython()):  # on Colab only: install the mnist_cnn package from the repository
     if not REPO_URL:
         raise RuntimeError("REPO_URL is not set yet: upload the repository's mnist_cnn folder to Colab")
     !pip install -q "mnist-cnn @ git+{REPO_URL}\""""),
@@ -37,7 +35,8 @@ if "google.colab" in sys.modules:  # on Colab only: install the mnist_cnn packag
     ("md", """Next, the imports. `keras` is the deep-learning library; it runs on top of TensorFlow here.
 Everything else comes from `mnist_cnn`, one module per step (`data`, `model`, `train`, `evaluate`,
 `plots`). `%matplotlib inline` shows figures inside the notebook, and `TF_CPP_MIN_LOG_LEVEL=3`
-hides TensorFlow's C++ start-up log, which is noise for this tutorial."""),
+hides TensorFlow's C++ log messages during training. Two start-up lines about "oneDNN custom
+operations" still appear when TensorFlow loads: they are harmless information."""),
     ("code", """%matplotlib inline
 import os; os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import platform, time
@@ -86,8 +85,10 @@ print("test count ", *class_counts(y_test), sep="\\t")"""),
     ("code", """plot_class_balance(y_train, y_test)"""),
 
     ("md", """And the images themselves. The digits were size-normalised to fit a 20×20 box and centred by
-their centre of mass in the 28×28 frame, which is why they all look similarly placed. Notice how
-differently people write the same digit: that variety is what the network must learn."""),
+their centre of mass in the 28×28 frame, which is why they all look similarly placed. The plots
+draw them as dark ink on white paper, the way they were written (in the arrays, ink is 255 and the
+background 0). Notice how differently people write the same digit: that variety is what the
+network must learn."""),
     ("code", """plot_samples(x_train, y_train, n=30)"""),
 
     ("md", """## 3. Prepare the data
@@ -215,12 +216,14 @@ print("test accuracy >= 99.2 %:", test_accuracy >= 0.992)"""),
 
     ("md", """## 8. Learning curves
 
-Plotting loss and accuracy per epoch shows *how* the model learned. Here both curves improve
-together and the validation curve stays close to the training one, so there is no sign of
-overfitting. Validation accuracy can even sit *above* training accuracy: training figures are
-averaged over the epoch while dropout is switched on, validation is measured at the end of the
-epoch with dropout off. The last epochs, at a small learning rate, give the largest gain in loss:
-that is the one-cycle schedule settling."""),
+Plotting loss and accuracy per epoch shows *how* the model learned. Early on, validation accuracy
+sits *above* training accuracy: the training figures are averaged over an epoch in which the model
+was still improving and dropout was switched on, while validation is measured at the end of the
+epoch with dropout off. In the last epochs training loss keeps falling while validation loss
+flattens out: the model is starting to fit its training images better than new ones, the first
+sign of overfitting. It stays harmless here because the one-cycle schedule brings the learning
+rate down to zero and training stops; with a constant learning rate and many more epochs, the
+validation loss would eventually turn up."""),
     ("code", """plot_history(history)"""),
 
     ("md", """## 9. Which digits get confused?
@@ -242,10 +245,12 @@ print(report(y_test, y_pred))
 for true, pred, count in most_confused(cm, k=6):
     print(f"{true} -> {pred}: {count} times")"""),
 
-    ("md", """The mistakes are not random. They cluster on pairs of digits that share strokes: a 4 whose top
-is closed looks like a 9, a 7 with a crossbar or a curved stem resembles a 2 or a 1, a 3 with a
-flat top approaches a 5, and a 6 with an open loop approaches a 0. A 28×28 image has no pen
-order, stroke speed or context to settle such cases, so even humans disagree on some of them."""),
+    ("md", """The mistakes are not random. They cluster on pairs of digits that share most of their strokes:
+a 9 whose loop is left open at the top is a 4, a 4 written with a closed top is a 9, a 5 whose
+top stroke is short or joined to the body reads as a 3, a 7 with a hooked top approaches a 9, and
+a 6 with a small or open loop approaches a 5 or a 0. Compare these with the list printed above.
+A 28×28 image carries no pen order, stroke speed or context to settle such cases, so even people
+disagree on some of them, as the gallery in the next step shows."""),
 
     ("md", """## 10. Look at individual predictions
 

@@ -1,0 +1,72 @@
+"""The committed notebooks: built from their sources, executed, and consistent."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def logical_lines(source: str) -> int:
+    """Count statements, not physical lines: a call wrapped over lines counts once."""
+    count, depth = 0, 0
+    for line in source.splitlines():
+        stripped = line.strip()
+        if depth == 0 and stripped and not stripped.startswith("#"):
+            count += 1
+        depth = max(0, depth + sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}"))
+    return count
+
+
+def test_logical_lines():
+    assert logical_lines("# comment\nf(a,\n  b)\nx = 1\n") == 2
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["01_mnist_cnn.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_with_outputs_and_thin_cells(path):
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["outputs"] or "import" in "".join(c["source"]) or
+                        "REPO_URL" in "".join(c["source"]) for c in code), "run `make tutorial`"
+    for cell in code:
+        source = "".join(cell["source"])
+        assert logical_lines(source) <= 5, f"cell longer than 5 lines:\n{source}"
+        assert "execution" not in cell.get("metadata", {}), "run scripts/clean_notebooks.py"
+    kinds = [c["cell_type"] for c in nb["cells"]]
+    for i, kind in enumerate(kinds):
+        if kind == "code":
+            assert kinds[i - 1] == "markdown" or kinds[i - 2:i] == ["markdown", "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_source_matches_the_committed_notebook(path):
+    import build_notebooks
+
+    module = build_notebooks.SOURCES.get(path.stem)
+    assert module, f"{path.name} has no source module in scripts/"
+    cells = __import__(module).CELLS
+    nb = json.loads(path.read_text())
+    committed = ["".join(c["source"]) for c in nb["cells"]]
+    from repo_url import BADGE_RE, REPO_LINE_RE
+
+    def normal(text):
+        text = BADGE_RE.sub("<!-- colab-badge -->", text.strip("\n"))
+        return REPO_LINE_RE.sub('REPO_URL = ""', text)
+
+    assert [normal(c) for c in committed] == [normal(t) for _, t in cells], (
+        "notebook differs from its source: edit scripts/, run build_notebooks.py and make tutorial")
+
+
+def test_repo_url_is_consistent_everywhere():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "repo_url.py"), "check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
