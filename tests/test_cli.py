@@ -24,8 +24,15 @@ def test_fetch_data_refuses_a_bad_existing_file(tmp_path, capsys):
     bad = tmp_path / "m.npz"
     bad.write_bytes(b"junk")
     assert cli.main(["fetch-data", "--output", str(bad)]) == 1
-    assert "m.npz: not a readable .npz file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "m.npz: not an .npz file" in err and "--force" in err and err.count("\n") == 1
     assert bad.read_bytes() == b"junk"
+
+
+def test_command_line_does_not_load_tensorflow():
+    code = "import sys, mnist_cnn.cli; mnist_cnn.cli.build_parser(); print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.strip() == "False"
 
 
 def test_help_and_unknown_command():

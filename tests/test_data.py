@@ -32,7 +32,7 @@ def save_npz(path, arrays):
 
 def test_missing_file_names_path_and_fix(tmp_path):
     missing = tmp_path / "nope.npz"
-    with pytest.raises(MnistDataError, match="nope.npz: no such file.*fetch-data"):
+    with pytest.raises(MnistDataError, match="nope.npz: no such file; fix the path given, or leave it out"):
         load_mnist(missing)
 
 
@@ -40,7 +40,7 @@ def test_env_var_is_used_and_bad_file_reported(tmp_path, monkeypatch):
     bad = tmp_path / "env.npz"
     bad.write_bytes(b"definitely not a zip file")
     monkeypatch.setenv("MNIST_NPZ", str(bad))
-    with pytest.raises(MnistDataError, match=r"env\.npz: not a readable \.npz file"):
+    with pytest.raises(MnistDataError, match=r"env\.npz: not an \.npz file .*; fix MNIST_NPZ"):
         load_mnist()
     assert bad.read_bytes() == b"definitely not a zip file"  # user's file left untouched
 
@@ -49,7 +49,7 @@ def test_truncated_npz(tmp_path, fake_mnist):
     whole = save_npz(tmp_path / "whole.npz", fake_mnist).read_bytes()
     cut = tmp_path / "cut.npz"
     cut.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(MnistDataError, match=r"cut\.npz: not a readable \.npz file"):
+    with pytest.raises(MnistDataError, match=r"cut\.npz: (damaged or truncated|not an) \.npz file"):
         read_npz(cut)
 
 
@@ -129,9 +129,16 @@ def test_interrupted_write_keeps_old_file_and_leaves_no_temp(tmp_path, monkeypat
 def test_atomic_write_roundtrip(tmp_path, digits):
     x, y = digits
     path = write_npz_atomic(((x, y), (x[:10], y[:10])), tmp_path / "sub" / "m.npz")
+    assert path.stat().st_mode & 0o044  # readable by others, like any file the user writes
     with np.load(path) as npz:
         np.testing.assert_array_equal(npz["x_train"], x)
         np.testing.assert_array_equal(npz["y_test"], y[:10])
+
+
+def test_paths_under_home_are_shown_with_a_tilde(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data.display_path(tmp_path / ".cache" / "m.npz") == "~/.cache/m.npz"
+    assert data.display_path("/elsewhere/m.npz") == "/elsewhere/m.npz"
 
 
 def test_cache_path_env(tmp_path, monkeypatch):

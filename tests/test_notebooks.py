@@ -70,3 +70,27 @@ def test_repo_url_is_consistent_everywhere():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "repo_url.py"), "check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_readme_results_are_the_committed_notebook_run():
+    import re
+
+    nb = json.loads((ROOT / "notebooks" / "01_mnist_cnn.ipynb").read_text())
+    text = "".join(o.get("text", "") for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c["outputs"] if o.get("output_type") == "stream")
+    seconds = re.search(r"Training took ([\d.]+) s", text).group(1)
+    accuracy = re.search(r"test accuracy ([\d.]+%)", text).group(1)
+    readme = (ROOT / "README.md").read_text()
+    assert f"**{accuracy.replace('%', ' %')}**" in readme
+    assert f"**{seconds} s**" in readme
+
+
+def test_clean_notebooks_strips_only_tensorflow_start_up_lines():
+    from clean_notebooks import strip_tf_log
+
+    log = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+           "I0000 00:00:1795573688.644571    4614 port.cc:153] oneDNN custom operations are on.\n"
+           "UserWarning: something a learner should see\n")
+    out = strip_tf_log([{"output_type": "stream", "name": "stderr", "text": log},
+                        {"output_type": "stream", "name": "stdout", "text": "I0000 kept\n"}])
+    assert [o["text"] for o in out] == ["UserWarning: something a learner should see\n", "I0000 kept\n"]
