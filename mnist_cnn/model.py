@@ -14,8 +14,8 @@ def build_model(config: Config = Config()) -> keras.Sequential:
 
     Each block is Conv2D -> [BatchNormalization] -> ReLU -> MaxPooling2D(2), followed by
     Flatten -> [Dense(``dense_units``, ReLU)] -> [Dropout] -> Dense(10, softmax). With
-    ``augment_shift`` the model starts with a RandomTranslation layer, which shifts training
-    images at random by up to that many pixels and passes them unchanged at inference.
+    augmentation (``augment_*``) the model starts with Keras's random rotation / zoom /
+    translation layers, which change training images and pass them unchanged at inference.
 
     Args:
         config: Filters, kernel sizes, batch norm, dense width and dropout.
@@ -25,10 +25,7 @@ def build_model(config: Config = Config()) -> keras.Sequential:
         probabilities (n, 10) whose rows sum to 1.
     """
     layers: list[keras.layers.Layer] = [keras.Input(shape=IMAGE_SHAPE)]
-    if config.augment_shift:  # random shifts while training; a no-op at inference
-        factor = config.augment_shift / IMAGE_SHAPE[0]
-        layers.append(keras.layers.RandomTranslation(
-            factor, factor, fill_mode="constant", interpolation="nearest", name="augment_shift"))
+    layers += augmentation_layers(config)
     for i, (filters, size) in enumerate(zip(config.filters, config.kernel_sizes), start=1):
         if config.batch_norm:  # the BN shift makes the convolution's bias redundant
             layers += [
@@ -46,6 +43,25 @@ def build_model(config: Config = Config()) -> keras.Sequential:
         layers.append(keras.layers.Dropout(config.dropout, name="dropout"))
     layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output"))
     return keras.Sequential(layers, name="mnist_cnn")
+
+
+def augmentation_layers(config: Config) -> list[keras.layers.Layer]:
+    """Random rotation, zoom and shift layers for ``config`` (active in training only).
+
+    Keras's preprocessing layers pass images through unchanged at inference, so the same model
+    serves predictions without any change. The list is empty when all three are 0.
+    """
+    layers: list[keras.layers.Layer] = []
+    fill = {"fill_mode": "constant", "fill_value": 0.0}
+    if config.augment_rotation:
+        layers.append(keras.layers.RandomRotation(config.augment_rotation / 360, **fill,
+                                                  name="augment_rotation"))
+    if config.augment_zoom:
+        layers.append(keras.layers.RandomZoom(config.augment_zoom, **fill, name="augment_zoom"))
+    if config.augment_shift:
+        factor = config.augment_shift / IMAGE_SHAPE[0]
+        layers.append(keras.layers.RandomTranslation(factor, factor, **fill, name="augment_shift"))
+    return layers
 
 
 def steps_per_epoch(num_train: int, config: Config) -> int:
