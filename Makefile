@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-NOTEBOOKS := notebooks/01_mnist_cnn.ipynb
+NOTEBOOKS := notebooks/01_mnist_cnn.ipynb notebooks/03_using_the_model.ipynb
 
 .PHONY: tutorial test data venv benchmark lint clean
 

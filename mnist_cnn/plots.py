@@ -160,3 +160,52 @@ def plot_predictions(
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+STEP_TITLES = {
+    "greyscale": "1. greyscale photo",
+    "ink": "2. inverted, paper removed",
+    "digit": "3. digit kept (specks dropped)",
+    "cropped": "4. cropped to the digit",
+    "20x20": "5. scaled into 20x20",
+    "28x28": "6. centred in 28x28",
+}
+
+
+def plot_preprocessing_steps(steps: Mapping[str, np.ndarray]) -> Figure:
+    """Show the intermediate images of ``prepare_image(..., steps=steps)`` side by side."""
+    names = [name for name in STEP_TITLES if name in steps]
+    fig = Figure(figsize=(2.2 * len(names), 2.6))
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names):
+        image = steps[name]
+        ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"{STEP_TITLES[name]}\n{image.shape[1]}x{image.shape[0]} px", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_probabilities(images: Sequence[np.ndarray], probabilities: np.ndarray,
+                       titles: Sequence[str] | None = None) -> Figure:
+    """For each 28x28 input, the image the model saw above a bar chart of its 10 probabilities."""
+    n = len(images)
+    fig = Figure(figsize=(1.9 * n, 3.6))
+    axes = fig.subplots(2, n, squeeze=False, gridspec_kw={"height_ratios": [1.2, 1]})
+    for i in range(n):
+        top, bottom = axes[0, i], axes[1, i]
+        top.imshow(images[i], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        top.set_xticks([])
+        top.set_yticks([])
+        pred = int(np.argmax(probabilities[i]))
+        top.set_title(titles[i] if titles else f"pred {pred} ({probabilities[i][pred]:.0%})", fontsize=8)
+        colors = ["tab:blue"] * NUM_CLASSES
+        colors[pred] = "tab:orange"
+        bottom.bar(np.arange(NUM_CLASSES), probabilities[i], color=colors)
+        bottom.set(ylim=(0, 1), xticks=range(NUM_CLASSES))
+        bottom.tick_params(labelsize=7)
+        if i:
+            bottom.set_yticklabels([])
+    fig.tight_layout()
+    return fig

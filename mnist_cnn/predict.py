@@ -146,12 +146,16 @@ def stroke_width(mask: np.ndarray) -> float:
     return float(max(1.0, 2 * distance[skeleton].mean() - 1))
 
 
-def prepare_image(image: np.ndarray | str | os.PathLike, name: str | None = None) -> np.ndarray:
+def prepare_image(
+    image: np.ndarray | str | os.PathLike, name: str | None = None, steps: dict | None = None
+) -> np.ndarray:
     """Turn a photo, scan or array of one handwritten digit into an MNIST-like input.
 
     Args:
         image: A path, or an array (H, W) / (H, W, 3|4), dark ink on light paper or light on dark.
         name: How to name the input in error messages (default: the path, or "array").
+        steps: If a dict is given, it is filled with the intermediate images, in order:
+            "greyscale", "ink", "digit", "cropped", "20x20", "28x28" (for teaching and debugging).
 
     Returns:
         float32 (28, 28) in [0, 1]: a white digit on black, scaled into the central 20x20 box
@@ -175,6 +179,8 @@ def prepare_image(image: np.ndarray | str | os.PathLike, name: str | None = None
         raise ImageError(f"{name}: {w}x{h} pixels is too small to hold a digit (need at least "
                          f"{MIN_SIDE}x{MIN_SIDE})")
 
+    steps = {} if steps is None else steps
+    steps["greyscale"] = grey.copy()
     # 1. Paper vs ink: the border is mostly paper. Make ink bright on a dark background.
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) > 0.5:
@@ -185,6 +191,7 @@ def prepare_image(image: np.ndarray | str | os.PathLike, name: str | None = None
     if spread < 0.15:
         raise ImageError(f"{name}: no digit found (the image is blank or has almost no contrast)")
     ink = np.clip(ink / spread, 0, 1)
+    steps["ink"] = ink.copy()
     mask = ink > max(threshold_otsu(ink), 0.2)
     # 3. Keep the digit: connected pieces at least 10 % of the largest one (drops specks).
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
@@ -196,6 +203,8 @@ def prepare_image(image: np.ndarray | str | os.PathLike, name: str | None = None
     rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     crop, crop_mask = ink[top:bottom, left:right], keep[top:bottom, left:right]
+    steps["digit"] = ink.copy()
+    steps["cropped"] = crop.copy()
     # 4. Scale the longer side to 20 px; thicken thin strokes first so they survive the shrink.
     scale = BOX / max(crop.shape)
     needed = TARGET_STROKE / scale  # pen width (source pixels) that becomes ~2.2 px
@@ -212,13 +221,16 @@ def prepare_image(image: np.ndarray | str | os.PathLike, name: str | None = None
     small = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F")
                        .resize((out_w, out_h), Image.Resampling.BOX), dtype=np.float64)
     small = np.clip(small / max(small.max(), 1e-6), 0, 1)
+    steps["20x20"] = small.copy()
     # 5. Paste into 28x28 and move the centre of mass to the centre.
     frame = np.zeros((SIZE, SIZE), np.float64)
     y0, x0 = (SIZE - out_h) // 2, (SIZE - out_w) // 2
     frame[y0:y0 + out_h, x0:x0 + out_w] = small
     cy, cx = ndimage.center_of_mass(frame)
     frame = ndimage.shift(frame, (SIZE / 2 - 0.5 - cy, SIZE / 2 - 0.5 - cx), order=1, mode="constant")
-    return np.clip(frame, 0, 1).astype(np.float32)
+    frame = np.clip(frame, 0, 1).astype(np.float32)
+    steps["28x28"] = frame
+    return frame
 
 
 def _disk(radius: int) -> np.ndarray:

@@ -1,5 +1,6 @@
 """mnist_cnn.cli: one clear line and a non-zero exit code for every user mistake."""
 
+import json
 import subprocess
 import sys
 
@@ -48,3 +49,68 @@ def test_help_and_unknown_command():
 def test_fetch_data_is_a_no_op_when_cached(capsys):
     assert cli.main(["fetch-data"]) == 0
     assert "already cached and verified" in capsys.readouterr().out
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mnist_cnn", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("command", ["fetch-data", "train", "evaluate", "predict", "export"])
+def test_every_command_has_help(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0 and "usage:" in result.stdout
+
+
+@pytest.fixture
+def tiny_model_file(tmp_path):
+    from dataclasses import replace
+
+    from mnist_cnn.config import Config
+    from mnist_cnn.io import save_model
+    from mnist_cnn.model import build_model
+
+    return save_model(build_model(replace(Config(), filters=(4, 8), dense_units=16)),
+                      tmp_path / "tiny.keras")
+
+
+def test_predict_goes_on_past_bad_files(tmp_path, tiny_model_file):
+    from PIL import Image
+
+    from mnist_cnn.handwriting import draw_digit
+
+    good = tmp_path / "five.png"
+    Image.fromarray(draw_digit(5)).save(good)
+    junk = tmp_path / "junk.png"
+    junk.write_text("not an image")
+    result = run_cli("predict", good, junk, tmp_path / "gone.png", "--model", tiny_model_file,
+                     "--json", "--top-k", "2")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["path"] for r in rows] == [str(good), str(junk), str(tmp_path / "gone.png")]
+    assert set(rows[0]) == {"path", "label", "confidence", "top_k"} and len(rows[0]["top_k"]) == 2
+    assert "not an image file" in rows[1]["error"] and "no such file" in rows[2]["error"]
+    assert result.stderr.strip() == "error: 2 of 3 file(s) could not be read"
+    plain = run_cli("predict", good, "--model", tiny_model_file)
+    assert plain.returncode == 0 and plain.stdout.startswith(f"{good}: ")
+
+
+def test_corrupt_model_file_is_one_line(tmp_path):
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"PK\x03\x04garbage")
+    result = run_cli("predict", "x.png", "--model", bad)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {bad}: not a Keras .keras model file"
+
+
+def test_train_refuses_bad_arguments_without_touching_files(tmp_path):
+    existing = tmp_path / "model.keras"
+    existing.write_bytes(b"keep me")
+    result = run_cli("train", "-o", existing)
+    assert result.returncode == 2 and "exists; pass --overwrite" in result.stderr
+    assert existing.read_bytes() == b"keep me"
+    assert "must end in .keras" in run_cli("train", "-o", tmp_path / "m.h5").stderr
+    bad = run_cli("train", "-o", tmp_path / "n.keras", "--recipe", "turbo")
+    assert bad.returncode == 2 and "unknown recipe 'turbo'" in bad.stderr
+    assert run_cli("train", "-o", tmp_path / "n.keras", "--epochs", "0").stderr.startswith(
+        "error: invalid Config: epochs must be >= 1")
