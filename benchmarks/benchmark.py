@@ -250,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for name in names:
         for seed in range(1 if name == REFERENCE else seeds):
-            cmd = [sys.executable, __file__, "--worker", name, str(seed)] + (["--quick"] if args.quick else [])
+            cmd = [sys.executable, __file__, "--worker", name, str(seed)]
+            cmd += ["--quick"] if args.quick else []
             proc = subprocess.run(cmd, capture_output=True, text=True)
             if proc.returncode != 0:
                 print(f"error: recipe {name} seed {seed} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)

@@ -30,14 +30,14 @@ def tflite_interpreter(path: Path):
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:  # pragma: no cover - depends on the environment
-        import warnings
-
         import tensorflow as tf
 
-        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated.*")
         Interpreter = tf.lite.Interpreter
-    interpreter = Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
+    from mnist_cnn._quiet import silenced
+
+    with silenced():  # "Created TensorFlow Lite XNNPACK delegate for CPU."
+        interpreter = Interpreter(model_path=str(path))
+        interpreter.allocate_tensors()
     return interpreter
 
 

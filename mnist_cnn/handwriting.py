@@ -92,9 +92,15 @@ STROKES: dict[int, list[list[tuple[float, float]]]] = {
 }
 
 
-def draw_digit(digit: int, size: tuple[int, int] = (240, 320), box: tuple[int, int, int, int] = (60, 60, 120, 200),
-               pen: int = 6, ink: tuple[int, int, int] = (25, 25, 60),
-               paper: tuple[int, int, int] = (250, 248, 240), seed: int = 0) -> np.ndarray:
+def draw_digit(
+    digit: int,
+    size: tuple[int, int] = (240, 320),
+    box: tuple[int, int, int, int] = (60, 60, 120, 200),
+    pen: int = 6,
+    ink: tuple[int, int, int] = (25, 25, 60),
+    paper: tuple[int, int, int] = (250, 248, 240),
+    seed: int = 0,
+) -> np.ndarray:
     """Draw ``digit`` with a pen, as a person would on paper (dark ink on light paper).
 
     Args:

@@ -25,6 +25,13 @@ def _atomic_target(path: Path, suffix: str) -> tuple[int, str]:
     return tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
 
 
+def _usual_mode(path: str) -> None:
+    """Give a mkstemp file (owner-only) the mode a normally created file would have."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def save_model(model, path: str | os.PathLike, include_optimizer: bool = True) -> Path:
     """Save ``model`` as a ``.keras`` file atomically; return the path.
 
@@ -37,17 +44,16 @@ def save_model(model, path: str | os.PathLike, include_optimizer: bool = True) -
     Raises:
         ValueError: ``path`` does not end in ``.keras``.
     """
-    import keras
-
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"{path}: a Keras model file must end in .keras")
-    if not include_optimizer:
-        clone = keras.models.clone_model(model)
-        clone.set_weights(model.get_weights())
-        model = clone
+    if not include_optimizer:  # a fresh, uncompiled copy (clone_model would copy the optimizer)
+        copy = model.__class__.from_config(model.get_config())
+        copy.set_weights(model.get_weights())
+        model = copy
     fd, tmp = _atomic_target(path, ".keras")
     os.close(fd)
+    _usual_mode(tmp)
     try:
         model.save(tmp)
         os.replace(tmp, path)
@@ -83,9 +89,26 @@ def load_shipped_model():
 
 
 def export_savedmodel(model, path: str | os.PathLike) -> Path:
-    """Export ``model`` as a TensorFlow SavedModel folder for serving (``model.export``)."""
+    """Export ``model`` as a TensorFlow SavedModel folder with one ``serve`` endpoint.
+
+    The endpoint calls the model with ``training=False`` explicitly: a plain ``model.export``
+    traced the random augmentation layers in training mode (measured with Keras 3.15: two calls
+    on the same images gave different answers), which would make served predictions random.
+    """
+    import keras
+    import tensorflow as tf
+
+    from mnist_cnn._quiet import silenced
+
     path = Path(path)
-    model.export(str(path), format="tf_saved_model", verbose=False)
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        name="serve", fn=lambda x: model(x, training=False),
+        input_signature=[tf.TensorSpec(shape=(None, *model.input_shape[1:]), dtype=tf.float32)],
+    )
+    with silenced():  # TensorFlow logs every asset it writes
+        archive.write_out(str(path), verbose=False)
     return path
 
 
@@ -107,9 +130,13 @@ def export_tflite(model, path: str | os.PathLike, representative=None) -> Path:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: ([samples[i:i + 1]] for i in range(len(samples)))
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    blob = converter.convert()
+    from mnist_cnn._quiet import silenced
+
+    with silenced():  # the converter prints a SavedModel summary and C++ progress lines
+        blob = converter.convert()
     path = Path(path)
     fd, tmp = _atomic_target(path, ".tflite")
+    _usual_mode(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(blob)

@@ -71,9 +71,25 @@ def test_model_with_code_is_refused_in_safe_mode(tmp_path):
         load_model(path)
 
 
-def test_export_all_formats(tmp_path, tiny_model, digits):
+def test_savedmodel_serves_deterministic_inference_outputs(tmp_path, digits):
+    import tensorflow as tf
+
+    from mnist_cnn.io import export_savedmodel
+
+    config = replace(TINY, augment_rotation=20, augment_zoom=0.2, augment_shift=3)
+    model = build_model(config)
+    x = preprocess(digits[0][:16])
+    served = tf.saved_model.load(str(export_savedmodel(model, tmp_path / "sm")))
+    expected = np.asarray(model(x, training=False))
+    for _ in range(2):  # random augmentation must not leak into serving
+        np.testing.assert_allclose(served.serve(tf.constant(x)).numpy(), expected, atol=1e-5)
+
+
+def test_export_all_formats(tmp_path, digits):
     from mnist_cnn.export import export_all, format_export_table
 
+    config = replace(TINY, augment_rotation=20, augment_shift=3)
+    tiny_model = compile_model(build_model(config), config, num_train=64)
     x, y = preprocess(digits[0][:40]), digits[1][:40]
     rows = export_all(tiny_model, tmp_path, int8=True, x_test=x, y_test=y)
     assert [r["format"] for r in rows] == ["Keras .keras (tf.function)", "TF SavedModel",

@@ -76,7 +76,7 @@ def test_readme_results_are_the_committed_notebook_run():
     import re
 
     nb = json.loads((ROOT / "notebooks" / "01_mnist_cnn.ipynb").read_text())
-    text = "".join(o.get("text", "") for c in nb["cells"] if c["cell_type"] == "code"
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
                    for o in c["outputs"] if o.get("output_type") == "stream")
     seconds = re.search(r"Training took ([\d.]+) s", text).group(1)
     accuracy = re.search(r"test accuracy ([\d.]+%)", text).group(1)

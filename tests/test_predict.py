@@ -68,7 +68,7 @@ def test_every_image_mode_reads_the_same(tmp_path, mode):
         img = Image.new("RGBA", img.size, (0, 0, 0, 0))
         img.putalpha(alpha)
     elif mode == "I;16":
-        img = Image.fromarray((np.asarray(img.convert("L"), np.uint16) * 257))
+        img = Image.fromarray(np.asarray(img.convert("L"), np.uint16) * 257)
     else:
         img = img.convert(mode)
     out = prepare_image(save(img, tmp_path / "digit.png"))

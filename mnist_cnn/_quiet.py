@@ -1,0 +1,37 @@
+"""Silencing TensorFlow's chatter where it buries the one line a user needs to see."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+import warnings
+
+
+@contextlib.contextmanager
+def silenced():
+    """Discard everything printed inside the block: Python's stdout/stderr, warnings, the
+    ``tensorflow`` logger, and C++ output written straight to file descriptors 1 and 2 (TF's
+    converters and interpreters print progress there). Exceptions still propagate."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        logger.setLevel(logging.ERROR)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
