@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-NOTEBOOKS := notebooks/01_mnist_cnn.ipynb notebooks/03_using_the_model.ipynb
+NOTEBOOKS := notebooks/01_mnist_cnn.ipynb notebooks/02_improving_the_model.ipynb notebooks/03_using_the_model.ipynb
 
 .PHONY: tutorial test data venv benchmark lint clean
 
@@ -22,6 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 data: $(STAMP)
 	$(PY) -m mnist_cnn fetch-data
+	@bash scripts/fashion_mnist.sh
 
 tutorial: data
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

@@ -49,15 +49,10 @@ def cpu_model() -> str:
 
 
 def median_seconds(fn, repeats: int) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` calls, after two warm-up calls."""
-    fn()
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+    """Median wall time of ``fn()`` in seconds over ``repeats`` calls, after two warm-up calls."""
+    from mnist_cnn.export import median_ms
+
+    return median_ms(fn, repeats, warmup=2) / 1000
 
 
 def worker(recipe: str, seed: int, quick: bool) -> dict:

@@ -92,6 +92,7 @@ def _train(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     (x_train, y_train), (x_test, y_test) = load_mnist()
+    import_tensorflow_quietly()
     print(f"training recipe {args.recipe!r}: {config}")
     start = time.perf_counter()
     model, history = train(preprocess(x_train), y_train, config,
@@ -113,6 +114,7 @@ def _train(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace):
     from mnist_cnn.io import SHIPPED_MODEL, load_model
 
+    import_tensorflow_quietly()
     return load_model(args.model or SHIPPED_MODEL)
 
 
@@ -143,17 +145,15 @@ def _predict(args: argparse.Namespace) -> int:
     failed = 0
     for result in predict_images(args.images, model=model):
         if args.json:
-            print(json.dumps(result.to_dict(args.top_k)))
+            print(json.dumps(result.to_dict(args.top_k)), flush=True)
         elif result.error:
-            print(f"{result.source}: error: {result.error.removeprefix(result.source + ': ')}")
+            print(f"error: {result.error}", file=sys.stderr, flush=True)
         else:
             others = ", ".join(f"{d} {p:.1%}" for d, p in result.top_k(args.top_k)[1:])
             print(f"{result.source}: {result.label} ({result.confidence:.1%})"
                   + (f"; next: {others}" if others else ""))
         failed += result.error is not None
-    if failed:
-        print(f"error: {failed} of {len(args.images)} file(s) could not be read", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed else 0  # the failed files were named above, one line each
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(func=_fetch_data)
 
     train = sub.add_parser("train", help="train a recipe and save the model and its history",
-                           description="Train on MNIST's training set (10 %% held out for "
+                           description="Train on MNIST's training set (10 % held out for "
                            "validation), report test accuracy, save MODEL.keras and "
                            "MODEL.history.json.")
     train.add_argument("--recipe", default="tutorial",
@@ -234,8 +234,6 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --top-k must be at least 1", file=sys.stderr)
         return 2
     try:
-        if args.command != "fetch-data":
-            import_tensorflow_quietly()
         return args.func(args)
     except (MnistDataError, ModelError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -41,3 +41,38 @@ def confident_mistakes(y_true: np.ndarray, probs: np.ndarray, k: int = 10) -> np
     y_pred = probs.argmax(axis=1)
     wrong = np.flatnonzero(y_pred != np.asarray(y_true))
     return wrong[np.argsort(-probs[wrong, y_pred[wrong]], kind="stable")][:k]
+
+
+def shift_and_rotate(x: np.ndarray, max_shift: int = 4, max_rotation: float = 20.0,
+                     seed: int = 0) -> np.ndarray:
+    """A harder copy of test images: each shifted by up to ``max_shift`` pixels in x and y and
+    rotated by up to ``max_rotation`` degrees, at random but reproducibly (``seed``).
+
+    Args:
+        x: Images (n, 28, 28) or (n, 28, 28, 1), float in [0, 1] or uint8.
+
+    Returns:
+        float32 array with the same shape as ``x``.
+    """
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, np.float32)
+    out = np.empty_like(x)
+    for i, image in enumerate(x):
+        img = image.reshape(28, 28)
+        img = ndimage.rotate(img, rng.uniform(-max_rotation, max_rotation), reshape=False, order=1)
+        img = ndimage.shift(img, rng.integers(-max_shift, max_shift + 1, size=2), order=0)
+        out[i] = np.clip(img, 0, None).reshape(image.shape)
+    return out
+
+
+def scorecard(name: str, model: keras.Model, train_seconds: float, x_test: np.ndarray,
+              y_test: np.ndarray, x_hard: np.ndarray) -> dict:
+    """One row of a results table: test accuracy, accuracy on the shifted/rotated copy
+    (``x_hard``), the drop between them, parameters and training time."""
+    acc = float((predict_probabilities(model, x_test).argmax(1) == y_test).mean())
+    hard = float((predict_probabilities(model, x_hard).argmax(1) == y_test).mean())
+    return {"model": name, "test accuracy": acc, "shifted/rotated accuracy": hard,
+            "drop (points)": round(100 * (acc - hard), 2), "params": model.count_params(),
+            "training s": round(train_seconds, 1)}

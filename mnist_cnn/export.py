@@ -14,8 +14,9 @@ def _size_kib(path: Path) -> float:
     return path.stat().st_size / 1024
 
 
-def _median_ms(fn, repeats: int = 200) -> float:
-    for _ in range(5):
+def median_ms(fn, repeats: int = 200, warmup: int = 5) -> float:
+    """Median wall time of ``fn()`` in milliseconds over ``repeats`` calls, after ``warmup``."""
+    for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
@@ -90,7 +91,7 @@ def export_all(model, out_dir: Path, int8: bool = True, x_test=None, y_test=None
         probs = predict(x_test)
         rows.append({"format": fmt, "path": str(path), "size_kib": _size_kib(path),
                      "test_accuracy": float((np.argmax(probs, 1) == y_test).mean()),
-                     "latency_ms": _median_ms(single)})
+                     "latency_ms": median_ms(single)})
 
     serve = tf.function(lambda x: model(x, training=False))
     keras_path = save_model(model, out_dir / "model.keras")

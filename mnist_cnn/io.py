@@ -8,6 +8,7 @@ an existing model file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import zipfile
@@ -20,16 +21,25 @@ class ModelError(RuntimeError):
     """A model file is missing, damaged or not a Keras model; the message names the file."""
 
 
-def _atomic_target(path: Path, suffix: str) -> tuple[int, str]:
+@contextlib.contextmanager
+def atomic_path(path: Path, suffix: str):
+    """Yield a temporary file name next to ``path``; on success rename it to ``path``.
+
+    If the block fails (or is interrupted) the temporary file is removed and ``path`` is left
+    exactly as it was.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-
-
-def _usual_mode(path: str) -> None:
-    """Give a mkstemp file (owner-only) the mode a normally created file would have."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
+    os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; use the usual file mode
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def save_model(model, path: str | os.PathLike, include_optimizer: bool = True) -> Path:
@@ -51,15 +61,8 @@ def save_model(model, path: str | os.PathLike, include_optimizer: bool = True) -
         copy = model.__class__.from_config(model.get_config())
         copy.set_weights(model.get_weights())
         model = copy
-    fd, tmp = _atomic_target(path, ".keras")
-    os.close(fd)
-    _usual_mode(tmp)
-    try:
+    with atomic_path(path, ".keras") as tmp:
         model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -135,13 +138,6 @@ def export_tflite(model, path: str | os.PathLike, representative=None) -> Path:
     with silenced():  # the converter prints a SavedModel summary and C++ progress lines
         blob = converter.convert()
     path = Path(path)
-    fd, tmp = _atomic_target(path, ".tflite")
-    _usual_mode(tmp)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, ".tflite") as tmp:
+        Path(tmp).write_bytes(blob)
     return path

@@ -209,3 +209,59 @@ def plot_probabilities(images: Sequence[np.ndarray], probabilities: np.ndarray,
             bottom.set_yticklabels([])
     fig.tight_layout()
     return fig
+
+
+def plot_image_rows(rows: Sequence[np.ndarray], row_titles: Sequence[str], title: str = "",
+                    cmap: str = "gray_r") -> Figure:
+    """A grid of images: one row per entry of ``rows`` (each (n, h, w) or (n, h, w, 1))."""
+    ncols = max(len(r) for r in rows)
+    fig = Figure(figsize=(1.2 * ncols + 1.2, 1.3 * len(rows) + 0.5))
+    axes = fig.subplots(len(rows), ncols, squeeze=False)
+    for r, (images, name) in enumerate(zip(rows, row_titles)):
+        for c in range(ncols):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(images):
+                img = np.asarray(images[c])
+                ax.imshow(img.reshape(img.shape[:2]), cmap=cmap, interpolation="nearest")
+            else:
+                ax.axis("off")
+        axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_grad_cam(images: np.ndarray, heatmaps: np.ndarray, y_true: np.ndarray,
+                  y_pred: np.ndarray) -> Figure:
+    """Each image with its Grad-CAM heat map laid over it; wrong predictions titled in red."""
+    n = len(images)
+    fig = Figure(figsize=(1.6 * n, 2.0))
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for ax, img, heat, t, p in zip(axes, images, heatmaps, y_true, y_pred):
+        ax.imshow(np.asarray(img).reshape(28, 28), cmap="gray_r")
+        ax.imshow(heat, cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        ax.set_title(f"pred {int(p)} / true {int(t)}", fontsize=8,
+                     color=RIGHT_COLOR if int(p) == int(t) else WRONG_COLOR)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curve(table, x: str = "labels_per_class", y: str = "test_accuracy",
+                        group: str = "mode") -> Figure:
+    """Accuracy against the number of labels per class, one line per ``group`` (a DataFrame)."""
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    for name, part in table.groupby(group, sort=False):
+        ax.plot(part[x], part[y] * 100, "o-", label=str(name))
+    ax.set(xscale="log", xlabel="labelled examples per class (log scale)",
+           ylabel="test accuracy (%)", title="Transfer learning to Fashion-MNIST")
+    ax.set_xticks(sorted(table[x].unique()), [str(v) for v in sorted(table[x].unique())])
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig

@@ -18,7 +18,11 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from repo_url import ROOT, read_repo_url, render_notebook  # noqa: E402
 
-SOURCES = {"01_mnist_cnn": "notebook_01_source", "03_using_the_model": "notebook_03_source"}
+SOURCES = {
+    "01_mnist_cnn": "notebook_01_source",
+    "02_improving_the_model": "notebook_02_source",
+    "03_using_the_model": "notebook_03_source",
+}
 
 
 def build(name: str) -> Path:

@@ -90,9 +90,10 @@ def test_predict_goes_on_past_bad_files(tmp_path, tiny_model_file):
     assert [r["path"] for r in rows] == [str(good), str(junk), str(tmp_path / "gone.png")]
     assert set(rows[0]) == {"path", "label", "confidence", "top_k"} and len(rows[0]["top_k"]) == 2
     assert "not an image file" in rows[1]["error"] and "no such file" in rows[2]["error"]
-    assert result.stderr.strip() == "error: 2 of 3 file(s) could not be read"
-    plain = run_cli("predict", good, "--model", tiny_model_file)
-    assert plain.returncode == 0 and plain.stdout.startswith(f"{good}: ")
+    assert result.stderr == ""  # in JSON mode the errors are part of the output
+    plain = run_cli("predict", good, junk, "--model", tiny_model_file)
+    assert plain.returncode == 1 and plain.stdout.startswith(f"{good}: ")
+    assert plain.stderr == f"error: {junk}: not an image file (or a format Pillow cannot read)\n"
 
 
 def test_corrupt_model_file_is_one_line(tmp_path):
