@@ -48,7 +48,14 @@ def transfer_model(source, mode: str, dense_units: int = 128, dropout: float = 0
         raise ValueError(f"mode must be 'frozen', 'fine-tune' or 'scratch', got {mode!r}")
     keras.utils.set_random_seed(seed)
     base = conv_base(source)
-    copies = [layer.__class__.from_config(layer.get_config()) for layer in base]
+    copies = []
+    for layer in base:
+        config = layer.get_config()
+        if layer.__class__.__name__ == "BatchNormalization":
+            # Few labels = few steps: running statistics with Keras's default memory (0.99)
+            # would still mostly reflect their starting values when training ends.
+            config["momentum"] = 0.9
+        copies.append(layer.__class__.from_config(config))
     head = [keras.layers.Dense(dense_units, activation="relu", name="new_dense"),
             keras.layers.Dropout(dropout, name="new_dropout"),
             keras.layers.Dense(NUM_CLASSES, activation="softmax", name="new_output")]

@@ -2,6 +2,7 @@
 
     python scripts/build_notebooks.py            # all notebooks
     python scripts/build_notebooks.py 01_mnist_cnn
+    python scripts/build_notebooks.py 02_improving_the_model --markdown-only   # prose edits only
 
 Then `make tutorial` executes them and stores the outputs. Cell metadata is kept minimal so
 the committed notebooks stay free of machine-specific fields.
@@ -46,6 +47,27 @@ def build(name: str) -> Path:
     return path
 
 
+def sync_markdown(name: str) -> Path:
+    """Copy the source's markdown cells into the executed notebook, keeping all outputs.
+
+    For prose-only edits: the code cells must be unchanged (else run the notebook again).
+    """
+    cells = importlib.import_module(SOURCES[name]).CELLS
+    path = ROOT / "notebooks" / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    if len(nb.cells) != len(cells) or any(
+            (c.cell_type == "markdown") != (kind == "md") for c, (kind, _) in zip(nb.cells, cells)):
+        raise SystemExit(f"error: {path.name} has other cells than its source; rebuild and re-run it")
+    for cell, (kind, text) in zip(nb.cells, cells):
+        if kind == "md":
+            cell.source = text.strip("\n")
+    nb = render_notebook(nb, f"{name}.ipynb", read_repo_url())
+    nbformat.write(nbformat.from_dict(nb), path)
+    return path
+
+
 if __name__ == "__main__":
-    for name in sys.argv[1:] or SOURCES:
-        print(f"wrote {build(name).relative_to(ROOT)}")
+    names = [a for a in sys.argv[1:] if not a.startswith("--")] or list(SOURCES)
+    for name in names:
+        done = sync_markdown(name) if "--markdown-only" in sys.argv else build(name)
+        print(f"wrote {done.relative_to(ROOT)}")

@@ -9,7 +9,10 @@ if [ -f "$dir/t10k-labels-idx1-ubyte.gz" ] || [ -n "${FASHION_MNIST_DIR:-}" ]; t
 fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing Debian's dataset-fashion-mnist (Fashion-MNIST for notebook 02)"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
+    if ! { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq dataset-fashion-mnist >/dev/null; }; then
+        echo "note: could not install dataset-fashion-mnist; notebook 02 will try Keras's download"
+    fi
 else
     echo "note: Fashion-MNIST (notebook 02) will come from Keras's download; offline, run" \
          "'sudo apt-get install dataset-fashion-mnist' or set FASHION_MNIST_DIR"

@@ -94,3 +94,16 @@ def test_clean_notebooks_strips_only_tensorflow_start_up_lines():
     out = strip_tf_log([{"output_type": "stream", "name": "stderr", "text": log},
                         {"output_type": "stream", "name": "stdout", "text": "I0000 kept\n"}])
     assert [o["text"] for o in out] == ["UserWarning: something a learner should see\n", "I0000 kept\n"]
+
+
+def test_readme_export_table_and_handwriting_score_are_notebook_03s():
+    import re
+
+    nb = json.loads((ROOT / "notebooks" / "03_using_the_model.ipynb").read_text())
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c["outputs"] if o.get("output_type") == "stream")
+    readme = (ROOT / "README.md").read_text()
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    assert len(table) == 6 and all(line in readme for line in table)
+    score = re.search(r"real handwritten digits: ([\d.]+)%", text).group(1)
+    assert f"**{score} %**" in readme
