@@ -238,14 +238,13 @@ def _disk(radius: int) -> np.ndarray:
     return x * x + y * y <= radius * radius
 
 
-def predict_images(inputs, model=None, k: int = 3) -> list[Prediction]:
+def predict_images(inputs, model=None) -> list[Prediction]:
     """Predict the digit in each input; a bad input gives a result with ``error`` set.
 
     Args:
         inputs: Paths and/or arrays (one image each), or a single path or array.
         model: A Keras model mapping (n, 28, 28, 1) to (n, 10) probabilities; default: the
             small model shipped with the package (:func:`load_shipped_model`).
-        k: Unused here; kept for symmetry with :meth:`Prediction.to_dict`.
 
     Returns:
         One :class:`Prediction` per input, in order.
