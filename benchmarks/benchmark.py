@@ -118,9 +118,22 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
         "direct_call": median_seconds(lambda: model(one_tensor, training=False), 20 if quick else 200),
         "tf_function": median_seconds(lambda: serve(one_tensor), 20 if quick else 500),
     }
-    agree = float((model.predict(x_test, batch_size=1000, verbose=0).argmax(1)
-                   == np.concatenate([serve(tf.constant(x_test[i : i + 1000])).numpy()
-                                      for i in range(0, len(x_test), 1000)]).argmax(1)).mean())
+    reference = model.predict(x_test, batch_size=1000, verbose=0).argmax(1)
+    agree = float((reference == np.concatenate([serve(tf.constant(x_test[i : i + 1000])).numpy()
+                                                for i in range(0, len(x_test), 1000)]).argmax(1)).mean())
+    # LiteRT (float32, XNNPACK): batches of 250 on all cores, and one image at a time.
+    import tempfile
+
+    from mnist_cnn.export import tflite_predict_fn
+    from mnist_cnn.io import export_tflite
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export_tflite(model, Path(tmp) / "model.tflite")
+        lite_batch = tflite_predict_fn(path, batch_size=250, threads=os.cpu_count())
+        lite_one = tflite_predict_fn(path, batch_size=1, threads=1)
+        batch_litert = median_seconds(lambda: lite_batch(x_test), 1 if quick else 3)
+        latency["litert"] = median_seconds(lambda: lite_one(one), 20 if quick else 500)
+        litert_agree = float((lite_batch(x_test).argmax(1) == reference).mean())
     return {
         "recipe": recipe, "seed": seed, "config": config.to_dict(), "params": model.count_params(),
         "epochs": [{"seconds": t, "test_accuracy": a} for t, a in clock.points],
@@ -131,6 +144,8 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
         "serve_images_per_second": len(x_test) / batch_serve,
         "latency_ms": {k: v * 1000 for k, v in latency.items()},
         "serve_agrees_with_predict": agree,
+        "litert_images_per_second": len(x_test) / batch_litert,
+        "litert_agrees_with_predict": litert_agree,
     }
 
 
@@ -152,7 +167,8 @@ def summarise(runs: list[dict]) -> list[dict]:
             row[f"to_{th:.3f}"] = None if None in times else float(np.mean(times))
             row[f"to_{th:.3f}_all_seeds"] = None not in times
         for key in ("final_accuracy", "fit_seconds", "train_images_per_second",
-                    "predict_images_per_second", "serve_images_per_second"):
+                    "predict_images_per_second", "serve_images_per_second",
+                    "litert_images_per_second"):
             row[key] = float(np.mean([r[key] for r in rs]))
         row["min_final_accuracy"] = float(min(r["final_accuracy"] for r in rs))
         row["peak_rss_mb"] = float(max(r["peak_rss_mb"] for r in rs))
@@ -167,7 +183,9 @@ def summarise(runs: list[dict]) -> list[dict]:
         row["speedup_to_0.990"] = t_ref / t if t_ref and t else None
         row["fit_time_ratio"] = row["fit_seconds"] / ref["fit_seconds"]
         row["serve_throughput_ratio"] = row["serve_images_per_second"] / ref["predict_images_per_second"]
+        row["litert_throughput_ratio"] = row["litert_images_per_second"] / ref["predict_images_per_second"]
         row["latency_ratio"] = ref["latency_predict_ms"] / row["latency_tf_function_ms"]
+        row["litert_latency_ratio"] = ref["latency_predict_ms"] / row["latency_litert_ms"]
     return rows
 
 
@@ -181,7 +199,8 @@ def format_table(rows: list[dict]) -> str:
 
     head = ("| recipe | seeds | params | s to 99.0 % | s to 99.2 % | s to 99.5 % | final acc (min) | "
             "fit s | speed-up to 99.0 % | train img/s | predict img/s | tf.function img/s (× ref "
-            "predict) | 1-image ms: predict / tf.function (×) | peak RSS MB |")
+            "predict) | LiteRT img/s (× ref predict) | 1-image ms: predict / tf.function / LiteRT "
+            "(× ref predict) | peak RSS MB |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
@@ -190,8 +209,10 @@ def format_table(rows: list[dict]) -> str:
             f"({r['min_final_accuracy']:.2%}) | {r['fit_seconds']:.1f} | "
             f"{ratio(r.get('speedup_to_0.990'))} | {r['train_images_per_second']:,.0f} | "
             f"{r['predict_images_per_second']:,.0f} | {r['serve_images_per_second']:,.0f} "
-            f"({ratio(r.get('serve_throughput_ratio'))}) | {r['latency_predict_ms']:.1f} / "
-            f"{r['latency_tf_function_ms']:.2f} ({ratio(r.get('latency_ratio'))}) | "
+            f"({ratio(r.get('serve_throughput_ratio'))}) | {r['litert_images_per_second']:,.0f} "
+            f"({ratio(r.get('litert_throughput_ratio'))}) | {r['latency_predict_ms']:.1f} / "
+            f"{r['latency_tf_function_ms']:.2f} / {r['latency_litert_ms']:.3f} "
+            f"({ratio(r.get('latency_ratio'))} / {ratio(r.get('litert_latency_ratio'))}) | "
             f"{r['peak_rss_mb']:,.0f} |")
     return "\n".join(lines)
 

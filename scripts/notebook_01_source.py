@@ -27,10 +27,10 @@ On Google Colab the next cell installs the `mnist_cnn` package from this reposit
 and Keras are already there). Anywhere else it does nothing: the README's `make tutorial` has
 already installed everything into a virtual environment."""),
     ("code", """REPO_URL = ""  # the public repository; written once, by `python scripts/repo_url.py set OWNER/NAME`
-if "google.colab" in str(get_ipython()):  # on Colab only: install the mnist_cnn package from the repository
-    if not REPO_URL:
-        raise RuntimeError("REPO_URL is not set yet: upload the repository's mnist_cnn folder to Colab")
-    !pip install -q "mnist-cnn @ git+{REPO_URL}\""""),
+if "google.colab" in str(get_ipython()) and REPO_URL:  # on Colab: install the package from the repository
+    !pip install -q "mnist-cnn @ git+{REPO_URL}"
+elif "google.colab" in str(get_ipython()):
+    print("REPO_URL is not set yet: upload the repository's mnist_cnn folder next to this notebook")"""),
 
     ("md", """Next, the imports. `keras` is the deep-learning library; it runs on top of TensorFlow here.
 Everything else comes from `mnist_cnn`, one module per step (`data`, `model`, `train`, `evaluate`,

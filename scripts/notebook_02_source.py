@@ -17,10 +17,10 @@ table in which every number was produced by this run. It takes about ten minutes
 
 On Colab the first cell installs the package (elsewhere it does nothing); then the imports."""),
     ("code", """REPO_URL = ""  # the public repository; written once, by `python scripts/repo_url.py set OWNER/NAME`
-if "google.colab" in str(get_ipython()):  # on Colab only: install the mnist_cnn package from the repository
-    if not REPO_URL:
-        raise RuntimeError("REPO_URL is not set yet: upload the repository's mnist_cnn folder to Colab")
-    !pip install -q "mnist-cnn @ git+{REPO_URL}" keras-tuner"""),
+if "google.colab" in str(get_ipython()) and REPO_URL:  # on Colab: install the package from the repository
+    !pip install -q "mnist-cnn @ git+{REPO_URL}" keras-tuner
+elif "google.colab" in str(get_ipython()):
+    print("REPO_URL is not set yet: upload the repository's mnist_cnn folder next to this notebook")"""),
     ("code", """%matplotlib inline
 import os, time; os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from dataclasses import replace

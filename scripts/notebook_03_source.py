@@ -20,10 +20,10 @@ see the README), so nothing needs training here; it runs in about a minute on a 
 
 On Colab the first cell installs the package; elsewhere it does nothing. Then the imports."""),
     ("code", """REPO_URL = ""  # the public repository; written once, by `python scripts/repo_url.py set OWNER/NAME`
-if "google.colab" in str(get_ipython()):  # on Colab only: install the mnist_cnn package from the repository
-    if not REPO_URL:
-        raise RuntimeError("REPO_URL is not set yet: upload the repository's mnist_cnn folder to Colab")
-    !pip install -q "mnist-cnn @ git+{REPO_URL}\""""),
+if "google.colab" in str(get_ipython()) and REPO_URL:  # on Colab: install the package from the repository
+    !pip install -q "mnist-cnn @ git+{REPO_URL}"
+elif "google.colab" in str(get_ipython()):
+    print("REPO_URL is not set yet: upload the repository's mnist_cnn folder next to this notebook")"""),
     ("code", """%matplotlib inline
 import os, tempfile; os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np

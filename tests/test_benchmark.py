@@ -14,7 +14,8 @@ def fake_run(recipe, seed, curve, fit=None):
             "fit_seconds": fit or curve[-1][0], "final_accuracy": curve[-1][1],
             "train_images_per_second": 100.0, "peak_rss_mb": 900.0 + seed,
             "predict_images_per_second": 1000.0, "serve_images_per_second": 5000.0,
-            "latency_ms": {"predict": 40.0, "direct_call": 2.0, "tf_function": 0.5}}
+            "litert_images_per_second": 6000.0,
+            "latency_ms": {"predict": 40.0, "direct_call": 2.0, "tf_function": 0.5, "litert": 0.04}}
 
 
 def test_time_to_threshold():
@@ -31,6 +32,7 @@ def test_summary_ratios_against_the_keras_example():
     assert fast["to_0.990"] == 5 and fast["to_0.990_all_seeds"]
     assert fast["speedup_to_0.990"] == 20
     assert fast["serve_throughput_ratio"] == 5 and fast["latency_ratio"] == 80
+    assert fast["litert_throughput_ratio"] == 6 and fast["litert_latency_ratio"] == 1000
     assert fast["peak_rss_mb"] == 901 and fast["min_final_accuracy"] == 0.991
     table = benchmark.format_table(list(rows.values()))
     assert "| fast | 2 |" in table and "20.0×" in table

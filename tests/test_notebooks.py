@@ -107,3 +107,10 @@ def test_readme_export_table_and_handwriting_score_are_notebook_03s():
     assert len(table) == 6 and all(line in readme for line in table)
     score = re.search(r"real handwritten digits: ([\d.]+)%", text).group(1)
     assert f"**{score} %**" in readme
+
+
+def test_readme_benchmark_table_is_the_committed_run():
+    text = (ROOT / "benchmarks" / "results" / "benchmark.txt").read_text()
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    readme = (ROOT / "README.md").read_text()
+    assert len(table) >= 3 and all(line in readme for line in table)
