@@ -60,10 +60,10 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
     from dataclasses import replace
 
     import keras
-    import numpy as np
     import tensorflow as tf
 
     from mnist_cnn.data import load_mnist, one_hot, preprocess
+    from mnist_cnn.export import predict_in_batches
     from mnist_cnn.model import build_model, compile_model
     from mnist_cnn.recipes import get_recipe
     from mnist_cnn.train import set_seed
@@ -82,9 +82,7 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
     serve = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
     def test_accuracy() -> float:
-        probs = np.concatenate([serve(tf.constant(x_test[i : i + 1000])).numpy()
-                                for i in range(0, len(x_test), 1000)])
-        return float((probs.argmax(1) == y_test).mean())
+        return float((predict_in_batches(serve, x_test).argmax(1) == y_test).mean())
 
     class Clock(keras.callbacks.Callback):
         """Records (training seconds, test accuracy) per epoch, evaluation time excluded."""
@@ -119,8 +117,7 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
         "tf_function": median_seconds(lambda: serve(one_tensor), 20 if quick else 500),
     }
     reference = model.predict(x_test, batch_size=1000, verbose=0).argmax(1)
-    agree = float((reference == np.concatenate([serve(tf.constant(x_test[i : i + 1000])).numpy()
-                                                for i in range(0, len(x_test), 1000)]).argmax(1)).mean())
+    agree = float((reference == predict_in_batches(serve, x_test).argmax(1)).mean())
     # LiteRT (float32, XNNPACK): batches of 250 on all cores, and one image at a time.
     import tempfile
 
@@ -254,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.worker[0], int(args.worker[1]), args.quick)))
         return 0
 
+    from mnist_cnn._files import atomic_path
     from mnist_cnn.recipes import RECIPES
 
     names = [n.strip() for n in args.recipes.split(",") if n.strip()]
@@ -287,9 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     suffix = "-quick" if args.quick else ""
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"benchmark{suffix}.json"
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"meta": meta, "summary": rows, "runs": runs}, indent=1))
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        Path(tmp).write_text(json.dumps({"meta": meta, "summary": rows, "runs": runs}, indent=1))
     plot(runs, RESULTS / f"accuracy_vs_time{suffix}.png")
     print(f"\nMachine: {meta['machine']}; TensorFlow {meta['tensorflow']}, Keras {meta['keras']}\n")
     print(table)

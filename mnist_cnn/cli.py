@@ -59,16 +59,11 @@ def _fetch_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_json_atomic(data, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
-
-
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from mnist_cnn.data import load_mnist, preprocess
+    from mnist_cnn._files import atomic_path
+    from mnist_cnn.data import load_mnist, one_hot, preprocess
     from mnist_cnn.io import save_model
     from mnist_cnn.recipes import get_recipe
     from mnist_cnn.train import train
@@ -98,14 +93,13 @@ def _train(args: argparse.Namespace) -> int:
     model, history = train(preprocess(x_train), y_train, config,
                            verbose=1 if sys.stdout.isatty() else 2)
     seconds = time.perf_counter() - start
-    from mnist_cnn.data import one_hot
-
     _, accuracy = model.evaluate(preprocess(x_test), one_hot(y_test), batch_size=1000, verbose=0)
     save_model(model, output, include_optimizer=False)  # what inference needs, ~1/3 the size
     record = {"recipe": args.recipe, "config": config.to_dict(), "history": history.history,
               "train_seconds": seconds, "test_accuracy": accuracy, "params": model.count_params()}
     history_path = output.with_suffix(".history.json")
-    _write_json_atomic(record, history_path)
+    with atomic_path(history_path) as tmp:
+        Path(tmp).write_text(json.dumps(record, indent=1))
     print(f"test accuracy {accuracy:.2%}; trained in {seconds:.1f} s; saved {output} "
           f"({output.stat().st_size / 1024:.0f} KiB) and {history_path}")
     return 0
@@ -128,13 +122,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"test accuracy {(y_pred == y_test).mean():.2%} on {len(y_test):,} images\n")
     print(report(y_test, y_pred))
     if args.confusion_png:
+        from mnist_cnn._files import atomic_path
         from mnist_cnn.plots import plot_confusion_matrix
 
-        path = Path(args.confusion_png)
-        tmp = path.with_name(f".{path.stem}.tmp.png")
-        plot_confusion_matrix(confusion(y_test, y_pred)).savefig(tmp, dpi=120)
-        os.replace(tmp, path)
-        print(f"wrote {path}")
+        with atomic_path(args.confusion_png, ".png") as tmp:  # savefig picks the format by suffix
+            plot_confusion_matrix(confusion(y_test, y_pred)).savefig(tmp, dpi=120)
+        print(f"wrote {args.confusion_png}")
     return 0
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_cnn._files import atomic_path
 from mnist_cnn.config import NUM_CLASSES
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -143,21 +144,11 @@ def write_npz_atomic(arrays: Arrays, path: str | os.PathLike) -> Path:
     An interrupted write leaves at most a stray temporary file, never a partial ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     (x_train, y_train), (x_test, y_test) = arrays
-    fd, tmp = tempfile.mkstemp(prefix=".mnist-", suffix=".npz.tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; use the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, ".npz.tmp") as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        f.flush()
+        os.fsync(f.fileno())
     return path
 
 
@@ -395,13 +386,8 @@ def load_fashion_mnist(folder: str | os.PathLike | None = None, *, verbose: bool
         MnistDataError: No source worked; the message says how to get the data.
     """
     folder = folder or os.environ.get("FASHION_MNIST_DIR")
-    candidates = [Path(folder)] if folder else [FASHION_DIR]
-    for root in candidates:
-        if not all((root / name).is_file() for name in FASHION_FILES):
-            if folder:
-                raise MnistDataError(f"{display_path(root)}: does not hold the four Fashion-MNIST "
-                                     f".gz files ({', '.join(FASHION_FILES)})")
-            continue
+    root = Path(folder) if folder else FASHION_DIR
+    if all((root / name).is_file() for name in FASHION_FILES):
         arrays = []
         for name, digest in FASHION_FILES.items():
             blob = (root / name).read_bytes()
@@ -412,6 +398,9 @@ def load_fashion_mnist(folder: str | os.PathLike | None = None, *, verbose: bool
         if verbose:
             print(f"Fashion-MNIST loaded from {display_path(root)} (sha256 verified)")
         return (arrays[0], arrays[1]), (arrays[2], arrays[3])
+    if folder:
+        raise MnistDataError(f"{display_path(root)}: does not hold the four Fashion-MNIST .gz "
+                             f"files ({', '.join(FASHION_FILES)})")
     try:
         import keras
 

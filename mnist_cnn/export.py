@@ -26,6 +26,14 @@ def median_ms(fn, repeats: int = 200, warmup: int = 5) -> float:
     return 1000 * sorted(times)[len(times) // 2]
 
 
+def predict_in_batches(fn, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Run ``fn`` (a tf.function or SavedModel endpoint) on ``x`` in batches; numpy result."""
+    import tensorflow as tf
+
+    return np.concatenate([np.asarray(fn(tf.constant(x[i:i + batch_size])))
+                           for i in range(0, len(x), batch_size)])
+
+
 def tflite_interpreter(path: Path, threads: int | None = None):
     """A LiteRT interpreter for ``path`` (``ai_edge_litert`` if installed, else ``tf.lite``)."""
     try:
@@ -101,16 +109,12 @@ def export_all(model, out_dir: Path, int8: bool = True, x_test=None, y_test=None
 
     serve = tf.function(lambda x: model(x, training=False))
     keras_path = save_model(model, out_dir / "model.keras")
-    add("Keras .keras (tf.function)", keras_path,
-        lambda x: np.concatenate([serve(tf.constant(x[i:i + 1000])).numpy()
-                                  for i in range(0, len(x), 1000)]),
+    add("Keras .keras (tf.function)", keras_path, lambda x: predict_in_batches(serve, x),
         lambda: serve(tf.constant(one)))
 
     saved = export_savedmodel(model, out_dir / "saved_model")
     reloaded = tf.saved_model.load(str(saved))
-    add("TF SavedModel", saved,
-        lambda x: np.concatenate([reloaded.serve(tf.constant(x[i:i + 1000])).numpy()
-                                  for i in range(0, len(x), 1000)]),
+    add("TF SavedModel", saved, lambda x: predict_in_batches(reloaded.serve, x),
         lambda: reloaded.serve(tf.constant(one)))
 
     variants = [("LiteRT float32", out_dir / "model_float32.tflite", None)]

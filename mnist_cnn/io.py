@@ -8,38 +8,17 @@ an existing model file.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import zipfile
 from pathlib import Path
+
+from mnist_cnn._files import atomic_path
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn_small.keras"
 
 
 class ModelError(RuntimeError):
     """A model file is missing, damaged or not a Keras model; the message names the file."""
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path, suffix: str):
-    """Yield a temporary file name next to ``path``; on success rename it to ``path``.
-
-    If the block fails (or is interrupted) the temporary file is removed and ``path`` is left
-    exactly as it was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; use the usual file mode
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_model(model, path: str | os.PathLike, include_optimizer: bool = True) -> Path:
