@@ -1,31 +1,40 @@
 # Two commands for a fresh clone (see README):
-#   make tutorial   set up .venv, fetch MNIST, run notebooks/01_mnist_cnn.ipynb end to end
-#   make test       set up .venv, fetch MNIST, run the unit tests and re-execute the notebooks
+#   make tutorial   set up .venv, fetch the data, run all three notebooks end to end (outputs saved in them)
+#   make test       set up .venv, fetch the data, run every test and re-execute the notebooks (what CI runs)
 # Both create what they need; running them again skips what is already done.
+# For development: make test-fast (unit tests only, under 2 minutes), make sync, make lint.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-NOTEBOOKS := notebooks/01_mnist_cnn.ipynb notebooks/02_improving_the_model.ipynb notebooks/03_using_the_model.ipynb
+SOURCES   := notebooks/01_mnist_cnn.py notebooks/02_improving_the_model.py notebooks/03_using_the_model.py
+NOTEBOOKS := $(SOURCES:.py=.ipynb)
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: tutorial test data venv benchmark lint clean
+.PHONY: tutorial test test-fast data venv sync benchmark demo lint clean
 
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "error: Python 3.10+ is needed; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.11)")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.11)")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	$(PIP) install --upgrade pip
+	$(PIP) install -r requirements.txt
+	$(PIP) install --config-settings editable_mode=compat -e .
 	@touch $@
 
 data: $(STAMP)
 	$(PY) -m mnist_cnn fetch-data
 	@bash scripts/fashion_mnist.sh
 
-tutorial: data
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+# notebooks/NN_name.py is the source; copy its cells into the .ipynb, keeping the outputs there.
+sync: $(STAMP)
+	$(VENV)/bin/jupytext --quiet --update --to ipynb $(SOURCES)
+	$(PY) scripts/clean_notebooks.py $(NOTEBOOKS)
+
+tutorial: data sync
+	$(VENV)/bin/jupyter nbconvert --log-level=ERROR --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=1800 $(NOTEBOOKS)
 	$(PY) scripts/clean_notebooks.py $(NOTEBOOKS)
 	$(PY) scripts/export_figures.py
@@ -33,11 +42,17 @@ tutorial: data
 test: data
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
 
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m "not slow" -q
+
 benchmark: data
 	$(PY) benchmarks/benchmark.py
 
+demo: $(STAMP)
+	$(PY) -m mnist_cnn demo
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check mnist_cnn tests scripts benchmarks
+	$(VENV)/bin/ruff check mnist_cnn tests scripts benchmarks notebooks
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache notebooks/artifacts

@@ -122,7 +122,7 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
     import tempfile
 
     from mnist_cnn.export import tflite_predict_fn
-    from mnist_cnn.io import export_tflite
+    from mnist_cnn.export import export_tflite
 
     with tempfile.TemporaryDirectory() as tmp:
         path = export_tflite(model, Path(tmp) / "model.tflite")

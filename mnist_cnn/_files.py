@@ -29,3 +29,28 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: str | os.PathLike, *, overwrite: bool = False, what: str = "output") -> Path:
+    """Check, before a long job, that ``path`` can be written; return it as a Path.
+
+    Creates (and removes) a temporary file in the target folder, which is the only check that
+    holds for read-only mounts, ``/proc`` and permission quirks.
+
+    Raises:
+        ValueError: one line naming ``path`` and what to do (exists without ``overwrite``,
+            a folder, or the folder cannot be created or written).
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder; give a file name")
+    if path.exists() and not overwrite:
+        raise ValueError(f"{what} {path} exists; pass --overwrite to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(prefix=f".{path.stem}-check-", dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{what} {path}: cannot write there ({exc.strerror or exc}); "
+                         "choose another folder") from None
+    return path

@@ -6,6 +6,7 @@ Commands:
     evaluate    Test accuracy, per-digit report and a confusion-matrix PNG.
     predict     Read the digit in image files (one line, or one JSON object, per file).
     export      SavedModel and LiteRT (.tflite, float and int8) files, with a size/accuracy table.
+    demo        A local web app: draw a digit and watch the model read it.
 
 User mistakes end with one line on stderr and a non-zero exit code, never a traceback. ``predict``
 goes on past a bad file: every good file is still predicted, and the exit code is 1 if any failed.
@@ -17,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -62,17 +62,11 @@ def _fetch_data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from mnist_cnn._files import atomic_path
-    from mnist_cnn.data import load_mnist, one_hot, preprocess
-    from mnist_cnn.io import save_model
+    from mnist_cnn._files import check_writable
+    from mnist_cnn.data import load_mnist
+    from mnist_cnn.pipeline import train_and_save
     from mnist_cnn.recipes import get_recipe
-    from mnist_cnn.train import train
 
-    output = Path(args.output)
-    if output.suffix != ".keras":
-        raise UsageError(f"--output {output}: a model file must end in .keras")
-    if output.exists() and not args.overwrite:
-        raise UsageError(f"--output {output} exists; pass --overwrite to replace it")
     try:
         config = get_recipe(args.recipe)
         changes = {k: v for k, v in {
@@ -84,24 +78,19 @@ def _train(args: argparse.Namespace) -> int:
         if args.filters:
             changes["filters"] = tuple(args.filters)
         config = replace(config, **changes)
+        output = Path(args.output).expanduser()
+        if output.suffix != ".keras":
+            raise ValueError(f"--output {output}: a model file must end in .keras")
+        check_writable(output, overwrite=args.overwrite, what="--output")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    (x_train, y_train), (x_test, y_test) = load_mnist()
+    data = load_mnist()
     import_tensorflow_quietly()
     print(f"training recipe {args.recipe!r}: {config}")
-    start = time.perf_counter()
-    model, history = train(preprocess(x_train), y_train, config,
-                           verbose=1 if sys.stdout.isatty() else 2)
-    seconds = time.perf_counter() - start
-    _, accuracy = model.evaluate(preprocess(x_test), one_hot(y_test), batch_size=1000, verbose=0)
-    save_model(model, output, include_optimizer=False)  # what inference needs, ~1/3 the size
-    record = {"recipe": args.recipe, "config": config.to_dict(), "history": history.history,
-              "train_seconds": seconds, "test_accuracy": accuracy, "params": model.count_params()}
-    history_path = output.with_suffix(".history.json")
-    with atomic_path(history_path) as tmp:
-        Path(tmp).write_text(json.dumps(record, indent=1))
-    print(f"test accuracy {accuracy:.2%}; trained in {seconds:.1f} s; saved {output} "
-          f"({output.stat().st_size / 1024:.0f} KiB) and {history_path}")
+    record = train_and_save(config, output, recipe=args.recipe, overwrite=args.overwrite,
+                            verbose=1 if sys.stdout.isatty() else 2, data=data)
+    print(f"test accuracy {record['test_accuracy']:.2%}; trained in {record['train_seconds']:.1f} s; "
+          f"saved {output} ({output.stat().st_size / 1024:.0f} KiB) and {record['history_file']}")
     return 0
 
 
@@ -150,10 +139,31 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from mnist_cnn.data import load_mnist, preprocess
     from mnist_cnn.export import export_all, format_export_table
 
-    rows = export_all(_load(args), Path(args.output_dir), int8=not args.no_int8)
+    model = _load(args)
+    (x_train, _), (x_test, y_test) = load_mnist(verbose=False)
+    calibration = None if args.no_int8 else preprocess(x_train[:500])  # training images, not test
+    rows = export_all(model, Path(args.output_dir), preprocess(x_test), y_test, calibration=calibration)
     print(format_export_table(rows))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from mnist_cnn.demo import check_port, launch
+
+    if importlib.util.find_spec("gradio") is None:
+        raise UsageError("the demo needs Gradio, which is not installed: "
+                         "pip install -r requirements.txt (or pip install 'mnist-cnn[demo]')")
+    try:
+        check_port(args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"--host/--port: {exc}") from None
+    import_tensorflow_quietly()
+    launch(args.model, host=args.host, port=args.port)
     return 0
 
 
@@ -214,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output-dir", required=True, help="folder for the exports")
     export.add_argument("--no-int8", action="store_true", help="skip the int8 LiteRT file")
     export.set_defaults(func=_export)
+
+    demo = sub.add_parser("demo", help="a local web app: draw a digit and watch the model read it",
+                          description="Serve a draw-a-digit web app (Gradio) on this computer: "
+                          "draw or upload a digit and see the prediction, the ten probabilities and "
+                          "the 28x28 image the model saw. Works offline; Ctrl+C stops it.")
+    demo.add_argument("--model", help=model_help)
+    demo.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1: this computer only)")
+    demo.add_argument("--port", type=int, default=7860, help="TCP port (default 7860)")
+    demo.set_defaults(func=_demo)
     return parser
 
 
@@ -231,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     except (MnistDataError, ModelError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1 if not isinstance(exc, UsageError) else 2
+    except OSError as exc:  # e.g. the disk filled up while saving; the message says what was kept
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("error: interrupted; no file was left half-written", file=sys.stderr)
         return 130

@@ -42,6 +42,9 @@ class Config:
         lr_schedule: ``"onecycle"`` (warm up, then cosine decay) or ``"constant"``.
         warmup_fraction: Fraction of all training steps spent warming the learning rate up.
         adam_beta_1: Adam's first-moment decay (momentum).
+        adam_beta_2: Adam's second-moment decay (Keras's default 0.999; one-epoch runs like 0.9).
+        label_smoothing: Train against targets mixed with this much of the uniform distribution
+            (0: plain one-hot; 0.1 is common).
         batch_size: Images per gradient step.
         steps_per_execution: Gradient steps Keras runs per call into TensorFlow's graph (more
             means less Python overhead per step; results are identical).
@@ -64,6 +67,8 @@ class Config:
     lr_schedule: str = "onecycle"
     warmup_fraction: float = 0.2
     adam_beta_1: float = 0.9
+    adam_beta_2: float = 0.999
+    label_smoothing: float = 0.0
     batch_size: int = 128
     steps_per_execution: int = 1
     epochs: int = 5
@@ -89,6 +94,11 @@ class Config:
             problems.append(f"lr_schedule must be 'onecycle' or 'constant', got {self.lr_schedule!r}")
         if not 0.0 <= self.warmup_fraction < 1.0:
             problems.append(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
+        if not (0.0 <= self.adam_beta_1 < 1.0 and 0.0 <= self.adam_beta_2 < 1.0):
+            problems.append(f"adam_beta_1 and adam_beta_2 must be in [0, 1), got {self.adam_beta_1}, "
+                            f"{self.adam_beta_2}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            problems.append(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.steps_per_execution < 1:
             problems.append(f"steps_per_execution must be >= 1, got {self.steps_per_execution}")
         if self.batch_size < 1:

@@ -76,3 +76,13 @@ def scorecard(name: str, model: keras.Model, train_seconds: float, x_test: np.nd
     return {"model": name, "test accuracy": acc, "shifted/rotated accuracy": hard,
             "drop (points)": round(100 * (acc - hard), 2), "params": model.count_params(),
             "training s": round(train_seconds, 1)}
+
+
+def format_results(rows: list[dict]) -> str:
+    """:func:`scorecard` rows as a Markdown table (accuracies in %, parameters with commas)."""
+    lines = ["| model | test accuracy | shifted/rotated accuracy | drop (points) | params | training s |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['test accuracy']:.2%} | {r['shifted/rotated accuracy']:.2%} | "
+                     f"{r['drop (points)']:.2f} | {r['params']:,} | {r['training s']:.1f} |")
+    return "\n".join(lines)

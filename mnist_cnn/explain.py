@@ -5,24 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def _upto(model, layer_name: str):
-    import keras
-
-    layers, found = [], False
-    for layer in model.layers:
-        layers.append(layer)
-        if layer.name == layer_name:
-            found = True
-            break
-    if not found:
-        raise ValueError(f"no layer named {layer_name!r}; layers: {[layer.name for layer in model.layers]}")
-    return keras.Sequential([keras.Input(model.input_shape[1:]), *layers])
+def _layer(model, layer_name: str):
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        raise ValueError(f"no layer named {layer_name!r}; layers: {names}")
+    return model.get_layer(layer_name)
 
 
 def feature_maps(model, image: np.ndarray, layer_name: str = "relu1") -> np.ndarray:
     """The activations of ``layer_name`` for one image (28, 28[, 1]): (h, w, channels)."""
-    sub = _upto(model, layer_name)
-    return np.asarray(sub(np.asarray(image, np.float32).reshape(1, 28, 28, 1), training=False))[0]
+    import keras
+
+    sub = keras.Model(model.inputs, _layer(model, layer_name).output)  # shares the trained layers
+    return np.asarray(sub([np.asarray(image, np.float32).reshape(1, 28, 28, 1)], training=False))[0]
 
 
 def first_layer_filters(model) -> np.ndarray:
@@ -32,15 +27,27 @@ def first_layer_filters(model) -> np.ndarray:
     return np.moveaxis(kernel[:, :, 0, :], -1, 0)
 
 
+def upsample_heatmaps(cam) -> np.ndarray:
+    """Grad-CAM maps (n, h, w) -> (n, 28, 28) float32, each scaled to [0, 1] (bilinear)."""
+    import tensorflow as tf
+
+    cam = tf.image.resize(tf.convert_to_tensor(cam, tf.float32)[..., None], (28, 28),
+                          method="bilinear")[..., 0].numpy()
+    top = cam.reshape(len(cam), -1).max(axis=1).reshape(-1, 1, 1)
+    return (cam / np.where(top > 0, top, 1)).astype(np.float32)
+
+
 def grad_cam(model, images: np.ndarray, layer_name: str = "relu2", classes=None) -> np.ndarray:
     """Grad-CAM: where in each image the evidence for a class is (Selvaraju et al., 2017).
 
-    The gradient of the class score with respect to ``layer_name``'s feature maps, averaged over
-    positions, weights each map; their ReLU'd sum, upsampled to 28x28 and scaled to [0, 1], is
-    the heat map.
+    The gradient of the class's **logit** (its score before the softmax) with respect to
+    ``layer_name``'s feature maps, averaged over positions, weights each map; their ReLU'd sum,
+    upsampled to 28x28 and scaled to [0, 1], is the heat map. The logit is used rather than the
+    probability because a confident softmax saturates: its gradient is then almost zero and
+    mostly noise.
 
     Args:
-        model: A trained Sequential CNN.
+        model: A trained Sequential CNN whose last layer is ``Dense(10, softmax)``.
         images: (n, 28, 28, 1) float32 in [0, 1].
         layer_name: A convolutional block's output (its ReLU).
         classes: Class per image to explain (default: the predicted class).
@@ -51,19 +58,15 @@ def grad_cam(model, images: np.ndarray, layer_name: str = "relu2", classes=None)
     import keras
     import tensorflow as tf
 
+    output = model.layers[-1]
+    grad_model = keras.Model(model.inputs, [_layer(model, layer_name).output, output.input])
+    kernel, bias = output.kernel, output.bias
     x = tf.constant(np.asarray(images, np.float32))
-    lower = _upto(model, layer_name)
-    idx = [layer.name for layer in model.layers].index(layer_name)
-    upper = keras.Sequential([keras.Input(lower.output_shape[1:]), *model.layers[idx + 1:]])
     with tf.GradientTape() as tape:
-        maps = lower(x, training=False)
-        tape.watch(maps)
-        probs = upper(maps, training=False)
-        chosen = tf.argmax(probs, axis=1) if classes is None else tf.constant(classes, tf.int64)
-        score = tf.gather(probs, chosen, axis=1, batch_dims=1)
+        maps, features = grad_model([x], training=False)
+        logits = tf.matmul(features, kernel) + bias
+        chosen = tf.argmax(logits, axis=1) if classes is None else tf.constant(classes, tf.int64)
+        score = tf.gather(logits, chosen, axis=1, batch_dims=1)
     grads = tape.gradient(score, maps)
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-    cam = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1))[..., None]
-    cam = tf.image.resize(cam, (28, 28), method="bilinear")[..., 0].numpy()
-    top = cam.reshape(len(cam), -1).max(axis=1).reshape(-1, 1, 1)
-    return (cam / np.where(top > 0, top, 1)).astype(np.float32)
+    return upsample_heatmaps(tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1)))

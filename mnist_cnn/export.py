@@ -1,11 +1,17 @@
-"""Export a model for serving and compare the formats: file size, test accuracy, latency."""
+"""Export a model for serving (SavedModel, LiteRT) and compare the formats: size, accuracy, latency.
+
+Every file is written to a temporary name and renamed into place.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import numpy as np
+
+from mnist_cnn._files import atomic_path
 
 
 def _size_kib(path: Path) -> float:
@@ -73,31 +79,82 @@ def tflite_predict_fn(path: Path, batch_size: int = 1, threads: int | None = Non
     return predict
 
 
-def export_all(model, out_dir: Path, int8: bool = True, x_test=None, y_test=None) -> list[dict]:
-    """Save ``model`` as .keras, SavedModel, .tflite (float32) and optionally .tflite (int8).
+def export_savedmodel(model, path: str | os.PathLike) -> Path:
+    """Export ``model`` as a TensorFlow SavedModel folder with one ``serve`` endpoint.
+
+    The endpoint calls the model with ``training=False`` explicitly: a plain ``model.export``
+    traced the random augmentation layers in training mode (measured with Keras 3.15: two calls
+    on the same images gave different answers), which would make served predictions random.
+    """
+    import keras
+    import tensorflow as tf
+
+    from mnist_cnn._quiet import silenced
+
+    path = Path(path)
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        name="serve", fn=lambda x: model(x, training=False),
+        input_signature=[tf.TensorSpec(shape=(None, *model.input_shape[1:]), dtype=tf.float32)],
+    )
+    with silenced():  # TensorFlow logs every asset it writes
+        archive.write_out(str(path), verbose=False)
+    return path
+
+
+def export_tflite(model, path: str | os.PathLike, representative=None) -> Path:
+    """Convert ``model`` to a TensorFlow Lite / LiteRT flat buffer, written atomically.
+
+    Args:
+        model: A Keras model.
+        path: Output ``.tflite`` file.
+        representative: Optional float32 images (n, 28, 28, 1). If given, weights and
+            activations are quantised to int8 (inputs and outputs stay float32).
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if representative is not None:
+        samples = np.asarray(representative, np.float32)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: ([samples[i:i + 1]] for i in range(len(samples)))
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    from mnist_cnn._quiet import silenced
+
+    with silenced():  # the converter prints a SavedModel summary and C++ progress lines
+        blob = converter.convert()
+    path = Path(path)
+    with atomic_path(path, ".tflite") as tmp:
+        Path(tmp).write_bytes(blob)
+    return path
+
+
+def export_all(model, out_dir: str | os.PathLike, x_test: np.ndarray, y_test: np.ndarray,
+               calibration: np.ndarray | None = None) -> list[dict]:
+    """Save ``model`` as .keras, SavedModel, .tflite (float32) and, with ``calibration``, .tflite
+    (int8), and measure each on the same test images.
 
     Args:
         model: A Keras model.
         out_dir: Folder for the files (created).
-        int8: Also write a fully int8-quantised LiteRT file (calibrated on 500 training images).
-        x_test, y_test: Test images (n, 28, 28, 1) float32 and labels; default: MNIST's test set.
+        x_test, y_test: Images (n, 28, 28, 1) float32 in [0, 1] and integer labels (n,) to score
+            each format on.
+        calibration: Training images (a few hundred, same format) that set the int8 value
+            ranges; ``None`` skips the int8 file. Never calibrate on the images you score on.
 
     Returns:
         One dict per format: format, path, size_kib, test_accuracy, latency_ms (one image).
     """
     import tensorflow as tf
 
-    from mnist_cnn.data import load_mnist, preprocess
-    from mnist_cnn.io import export_savedmodel, export_tflite, save_model
+    from mnist_cnn.io import save_model
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if x_test is None:
-        (x_train, _), (x_test, y_test) = load_mnist(verbose=False)
-        calibration = preprocess(x_train[:500])
-        x_test = preprocess(x_test)
-    else:
-        calibration = np.asarray(x_test[:500], np.float32)
+    x_test = np.asarray(x_test, np.float32)
+    y_test = np.asarray(y_test)
     one = x_test[:1]
     rows = []
 
@@ -118,7 +175,7 @@ def export_all(model, out_dir: Path, int8: bool = True, x_test=None, y_test=None
         lambda: reloaded.serve(tf.constant(one)))
 
     variants = [("LiteRT float32", out_dir / "model_float32.tflite", None)]
-    if int8:
+    if calibration is not None:
         variants.append(("LiteRT int8", out_dir / "model_int8.tflite", calibration))
     for fmt, path, representative in variants:
         export_tflite(model, path, representative=representative)
@@ -135,3 +192,12 @@ def format_export_table(rows: list[dict]) -> str:
         lines.append(f"| {r['format']} | {Path(r['path']).name} | {r['size_kib']:,.0f} | "
                      f"{r['test_accuracy']:.2%} | {r['latency_ms']:.3f} |")
     return "\n".join(lines)
+
+
+def quiet_tensorflow():
+    """A context manager that hides what TensorFlow prints inside it (the LiteRT converter's and
+    the SavedModel writer's progress lines, on Python's streams and straight from C++);
+    exceptions still propagate. For notebooks and scripts that want only their own output."""
+    from mnist_cnn._quiet import silenced
+
+    return silenced()

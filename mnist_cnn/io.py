@@ -1,4 +1,4 @@
-"""Saving, loading and exporting models, and the small model shipped with the package.
+"""Saving and loading models, and the small model shipped with the package (exports: ``export``).
 
 Models are saved in Keras's ``.keras`` format (a zip of the architecture as JSON and the weights)
 and loaded with ``safe_mode=True``, which refuses to deserialise Python code (lambdas). Every
@@ -68,55 +68,3 @@ def load_model(path: str | os.PathLike):
 def load_shipped_model():
     """Load the small, augmentation-trained model that ships with the package."""
     return load_model(SHIPPED_MODEL)
-
-
-def export_savedmodel(model, path: str | os.PathLike) -> Path:
-    """Export ``model`` as a TensorFlow SavedModel folder with one ``serve`` endpoint.
-
-    The endpoint calls the model with ``training=False`` explicitly: a plain ``model.export``
-    traced the random augmentation layers in training mode (measured with Keras 3.15: two calls
-    on the same images gave different answers), which would make served predictions random.
-    """
-    import keras
-    import tensorflow as tf
-
-    from mnist_cnn._quiet import silenced
-
-    path = Path(path)
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    archive.add_endpoint(
-        name="serve", fn=lambda x: model(x, training=False),
-        input_signature=[tf.TensorSpec(shape=(None, *model.input_shape[1:]), dtype=tf.float32)],
-    )
-    with silenced():  # TensorFlow logs every asset it writes
-        archive.write_out(str(path), verbose=False)
-    return path
-
-
-def export_tflite(model, path: str | os.PathLike, representative=None) -> Path:
-    """Convert ``model`` to a TensorFlow Lite / LiteRT flat buffer, written atomically.
-
-    Args:
-        model: A Keras model.
-        path: Output ``.tflite`` file.
-        representative: Optional float32 images (n, 28, 28, 1). If given, weights and
-            activations are quantised to int8 (inputs and outputs stay float32).
-    """
-    import numpy as np
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if representative is not None:
-        samples = np.asarray(representative, np.float32)
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: ([samples[i:i + 1]] for i in range(len(samples)))
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    from mnist_cnn._quiet import silenced
-
-    with silenced():  # the converter prints a SavedModel summary and C++ progress lines
-        blob = converter.convert()
-    path = Path(path)
-    with atomic_path(path, ".tflite") as tmp:
-        Path(tmp).write_bytes(blob)
-    return path

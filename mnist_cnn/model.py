@@ -96,16 +96,19 @@ def compile_model(
 
     Args:
         model: The model from :func:`build_model`.
-        config: Learning rate, schedule, Adam's beta_1, batch size and epochs.
+        config: Learning rate, schedule, Adam's betas, label smoothing, batch size and epochs.
         num_train: Number of training images (sets the length of the one-cycle schedule).
 
     Returns:
         The same model, compiled (for chaining).
     """
     total = steps_per_epoch(num_train, config) * config.epochs
+    loss = (keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+            if config.label_smoothing else "categorical_crossentropy")  # the string: as the notebook
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(config, total), beta_1=config.adam_beta_1),
-        loss="categorical_crossentropy",
+        optimizer=keras.optimizers.Adam(learning_rate(config, total), beta_1=config.adam_beta_1,
+                                        beta_2=config.adam_beta_2),
+        loss=loss,
         metrics=["accuracy"],
         steps_per_execution=config.steps_per_execution,
     )

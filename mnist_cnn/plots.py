@@ -101,6 +101,34 @@ def plot_history(history: Mapping[str, Sequence[float]] | object) -> Figure:
     return fig
 
 
+def plot_learning_rate(schedule, total_steps: int, steps_per_epoch: int | None = None) -> Figure:
+    """Plot a learning rate against the training step.
+
+    Args:
+        schedule: A ``keras.optimizers.schedules.LearningRateSchedule`` (or any callable
+            ``step -> learning rate``), or a constant float.
+        total_steps: Number of gradient steps in the run (> 0).
+        steps_per_epoch: If given, epoch boundaries are marked with dotted lines.
+    """
+    if total_steps < 1:
+        raise ValueError(f"total_steps must be >= 1, got {total_steps}")
+    steps = np.arange(total_steps)
+    if callable(schedule):
+        rates = np.array([float(schedule(int(s))) for s in steps])
+    else:
+        rates = np.full(total_steps, float(schedule))
+    fig = Figure(figsize=(6, 2.8))
+    ax = fig.subplots()
+    ax.plot(steps, rates)
+    if steps_per_epoch:
+        for boundary in range(steps_per_epoch, total_steps, steps_per_epoch):
+            ax.axvline(boundary, color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="training step", ylabel="learning rate", title="Learning rate during training")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def plot_confusion_matrix(cm: np.ndarray, ax: Axes | None = None) -> Figure:
     """Draw a confusion matrix as a seaborn heatmap (rows true digit, columns predicted).
 
@@ -253,11 +281,18 @@ def plot_grad_cam(images: np.ndarray, heatmaps: np.ndarray, y_true: np.ndarray,
 
 def plot_learning_curve(table, x: str = "labels_per_class", y: str = "test_accuracy",
                         group: str = "mode") -> Figure:
-    """Accuracy against the number of labels per class, one line per ``group`` (a DataFrame)."""
+    """Accuracy against the number of labels per class, one line per ``group`` (a DataFrame).
+
+    With several rows per point (several seeds) the line is their mean and a shaded band spans
+    their minimum to maximum.
+    """
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()
     for name, part in table.groupby(group, sort=False):
-        ax.plot(part[x], part[y] * 100, "o-", label=str(name))
+        stats = part.groupby(x)[y].agg(["mean", "min", "max"]) * 100
+        ax.plot(stats.index, stats["mean"], "o-", label=str(name))
+        if (stats["max"] > stats["min"]).any():
+            ax.fill_between(stats.index, stats["min"], stats["max"], alpha=0.2)
     ax.set(xscale="log", xlabel="labelled examples per class (log scale)",
            ylabel="test accuracy (%)", title="Transfer learning to Fashion-MNIST")
     ax.set_xticks(sorted(table[x].unique()), [str(v) for v in sorted(table[x].unique())])

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
 BADGE_IMG = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)(?: _\([^)]*\)_)?")
-REPO_LINE_RE = re.compile(r'^REPO_URL = "[^"]*"', re.M)
+REPO_LINE_RE = re.compile(r'^REPO_URL = "[^"]*"', re.M)  # the Colab setup cell
 
 
 def read_repo_url() -> str:
@@ -40,13 +40,18 @@ def badge(notebook: str, repo_url: str, from_notebook: bool) -> str:
     return f"[![Open In Colab]({BADGE_IMG})]({readme}) _(link pending: the repository URL is not set yet)_"
 
 
+def render_text(text: str, name: str, repo_url: str) -> str:
+    """Return notebook text (a cell, or a whole jupytext source) with its badge and REPO_URL line
+    brought in line with ``repo_url``."""
+    new = BADGE_RE.sub(lambda _: badge(name, repo_url, True), text)
+    return REPO_LINE_RE.sub(f'REPO_URL = "{repo_url}"', new)
+
+
 def render_notebook(nb: dict, name: str, repo_url: str) -> dict:
     """Return ``nb`` with its badge and REPO_URL line brought in line with ``repo_url``."""
     for cell in nb["cells"]:
         text = "".join(cell["source"])
-        new = text.replace("<!-- colab-badge -->", badge(name, repo_url, True))
-        new = BADGE_RE.sub(lambda _: badge(name, repo_url, True), new)
-        new = REPO_LINE_RE.sub(f'REPO_URL = "{repo_url}"', new)
+        new = render_text(text, name, repo_url)
         if new != text:
             cell["source"] = new.splitlines(keepends=True)
     return nb
@@ -61,6 +66,13 @@ def apply(repo_url: str | None = None, write: bool = True) -> list[Path]:
         nb = render_notebook(json.loads(old), path.name, repo_url)
         new = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
         if json.loads(new) != json.loads(old):
+            stale.append(path)
+            if write:
+                path.write_text(new)
+    for path in sorted((ROOT / "notebooks").glob("*.py")):  # the jupytext sources
+        old = path.read_text()
+        new = render_text(old, path.with_suffix(".ipynb").name, repo_url)
+        if new != old:
             stale.append(path)
             if write:
                 path.write_text(new)

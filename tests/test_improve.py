@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mnist_cnn.config import Config
-from mnist_cnn.data import MnistDataError, load_fashion_mnist, one_hot, preprocess, read_idx
+from mnist_cnn.data import MnistDataError, one_hot, preprocess
+from mnist_cnn.fashion import load_fashion_mnist, read_idx
 from mnist_cnn.evaluate import scorecard, shift_and_rotate
 from mnist_cnn.explain import feature_maps, first_layer_filters, grad_cam
 from mnist_cnn.model import augment_images, build_model

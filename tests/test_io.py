@@ -74,7 +74,7 @@ def test_model_with_code_is_refused_in_safe_mode(tmp_path):
 def test_savedmodel_serves_deterministic_inference_outputs(tmp_path, digits):
     import tensorflow as tf
 
-    from mnist_cnn.io import export_savedmodel
+    from mnist_cnn.export import export_savedmodel
 
     config = replace(TINY, augment_rotation=20, augment_zoom=0.2, augment_shift=3)
     model = build_model(config)

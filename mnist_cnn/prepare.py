@@ -1,0 +1,373 @@
+"""Image preparation: turn any photo or scan of one handwritten digit into an MNIST-like input.
+
+MNIST's digits were made by (1) scanning dark ink on white paper, (2) inverting to white on
+black, (3) size-normalising each digit to fit a 20x20 box with its aspect ratio kept (which
+anti-aliases it into grey levels), and (4) placing it in a 28x28 frame so that its centre of mass
+is in the middle. :func:`prepare_image` repeats those steps for an arbitrary photo:
+
+1. read it safely (any of L / RGB / RGBA / palette / 16-bit; no pickles, no code, a pixel limit
+   against decompression bombs), composite transparency on white, convert to greyscale;
+2. detect the paper from the image border; divide by the paper's own brightness (estimated with a
+   morphological closing, so gradients and soft shadows cancel out) to get the ink's darkness;
+3. threshold the ink (Otsu's method, never below the paper's noise), then remove ruled and grid
+   lines: long thin horizontal / vertical runs that span the page (a morphological opening with a
+   line half the page long), and repair the digit's strokes where they crossed a line;
+4. keep the digit (pieces at least 10 % of the largest; specks dropped), crop to it, thicken pen
+   strokes that would vanish when shrunk, scale into 20x20;
+5. centre by centre of mass in 28x28.
+
+:func:`find_ink` (steps 1-3) is shared with :mod:`mnist_cnn.numbers`, which reads several digits.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+MAX_PIXELS = 40_000_000  #: larger images are refused (decompression-bomb guard)
+MIN_SIDE = 8  #: smaller images cannot hold a readable digit
+BOX = 20  #: MNIST's digit box
+SIZE = 28  #: MNIST's frame
+TARGET_STROKE = 2.2  #: typical MNIST pen width in pixels, inside the 20x20 box
+MIN_CONTRAST = 0.1  #: darkest ink (relative to the paper) below which nothing counts as written
+LINE_MIN_RUN = 0.5  #: a ruled line is a straight run of ink at least this fraction of the page ...
+LINE_MIN_SPAN = 0.8  #: ... and, with its tilt, spans at least this fraction of it
+GREY_WEIGHTS = (0.299, 0.587, 0.114)  #: ITU-R 601-2 luma, what Pillow's convert("L") uses
+
+
+class ImageError(ValueError):
+    """An input that is not a usable image of a digit; the message names it and the problem."""
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file as greyscale float32 in [0, 1] (1 = white), transparency on white.
+
+    Raises:
+        ImageError: Missing, empty, not an image, truncated, too large or too small.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.exists():
+        raise ImageError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImageError(f"{path}: is a folder, not an image file")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path}: empty file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                if img.width * img.height > MAX_PIXELS:
+                    raise ImageError(f"{path}: {img.width}x{img.height} pixels is too large "
+                                     f"(limit {MAX_PIXELS:,}); scale it down first")
+                img.load()
+                return pil_to_grey(img)
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not an image file (or a format Pillow cannot read)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{path}: image is too large (possible decompression bomb)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{path}: damaged or truncated image ({exc})") from None
+
+
+def pil_to_grey(img) -> np.ndarray:
+    """Convert a Pillow image of any mode to greyscale float32 in [0, 1], alpha composited on white."""
+    from PIL import Image
+
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
+        return np.clip(a / top, 0, 1).astype(np.float32)
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, rgba)
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+def array_to_grey(a: np.ndarray, name: str = "array") -> np.ndarray:
+    """Convert an array (H, W), (H, W, 1|3|4) of uint8 / uint16 / float to greyscale in [0, 1].
+
+    Colour is weighted like Pillow's ``convert("L")`` (0.299 R + 0.587 G + 0.114 B), so an image
+    file and the same pixels passed as an array give the same input.
+    """
+    a = np.asarray(a)
+    if a.ndim == 3 and a.shape[-1] in (1, 3, 4):
+        full = 255.0 if a.dtype == np.uint8 else 65535.0 if a.dtype == np.uint16 else 1.0
+        if a.shape[-1] == 4:  # composite on white
+            alpha = a[..., 3:4].astype(np.float64) / full
+            a = a[..., :3] * alpha + full * (1 - alpha)
+        a = a[..., :3] @ np.array(GREY_WEIGHTS) if a.shape[-1] >= 3 else a[..., 0]
+        if full == 255.0:
+            a = np.round(a)  # Pillow rounds to uint8
+    if a.ndim != 2:
+        raise ImageError(f"{name}: expected a 2-D greyscale or (H, W, 3|4) colour image, got shape {a.shape}")
+    if a.dtype == np.uint16:
+        return (a / 65535.0).astype(np.float32)
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ImageError(f"{name}: contains NaN or infinite values")
+    top = 1.0 if a.max() <= 1.0 else 255.0 if a.max() <= 255 else a.max()
+    return np.clip(a / top, 0, 1).astype(np.float32)
+
+
+def load_grey(image: np.ndarray | str | os.PathLike, name: str | None = None) -> tuple[np.ndarray, str]:
+    """Read a path or convert an array to greyscale float32 (H, W) in [0, 1]; also return its name.
+
+    Raises:
+        ImageError: Unreadable, or smaller than ``MIN_SIDE`` pixels.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        name = name or str(image)
+        grey = read_image(image)
+    else:
+        name = name or "array"
+        grey = array_to_grey(image, name)
+    h, w = grey.shape
+    if min(h, w) < MIN_SIDE:
+        raise ImageError(f"{name}: {w}x{h} pixels is too small to hold a digit (need at least "
+                         f"{MIN_SIDE}x{MIN_SIDE})")
+    return grey, name
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Estimate the pen width in pixels of a binary ink mask (twice the mean distance from the
+    stroke's centre line to its edge)."""
+    from scipy import ndimage
+    from skimage.morphology import skeletonize
+
+    mask = np.pad(mask, 1)  # the edge of the array counts as paper
+    skeleton = skeletonize(mask)
+    if not skeleton.any():
+        return 1.0
+    distance = ndimage.distance_transform_edt(mask)
+    return float(max(1.0, 2 * distance[skeleton].mean() - 1))
+
+
+def paper_brightness(grey: np.ndarray) -> np.ndarray:
+    """Estimate the paper's brightness under every pixel of a dark-ink-on-light image.
+
+    A greyscale closing (max then min filter) wider than any pen stroke erases the ink and keeps
+    the paper with its light gradient and soft shadows (and erases thin ruled lines too). It runs
+    on a copy at most 512 px long, then is scaled back up.
+
+    Args:
+        grey: float (H, W) in [0, 1], dark ink on light paper.
+
+    Returns:
+        float32 (H, W) in (0, 1].
+    """
+    from PIL import Image
+    from scipy import ndimage
+
+    h, w = grey.shape
+    factor = max(1, int(np.ceil(max(h, w) / 512)))
+    small_size = (max(1, w // factor), max(1, h // factor))
+    small = np.asarray(Image.fromarray(grey.astype(np.float32), mode="F")
+                       .resize(small_size, Image.Resampling.BOX), np.float32)
+    size = max(3, min(small.shape) // 4) | 1
+    paper = ndimage.grey_closing(small, size=(size, size))  # keeps the edge of a shadow sharp
+    paper = ndimage.gaussian_filter(paper, 1.0, mode="nearest")
+    paper = np.asarray(Image.fromarray(paper, mode="F").resize((w, h), Image.Resampling.BILINEAR),
+                       np.float32)
+    return np.maximum(paper, 0.02)
+
+
+def remove_lines(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remove ruled / grid lines from a binary ink mask and repair the strokes that crossed them.
+
+    A line is a straight horizontal (vertical) run of ink at least half the page's width (height)
+    long (a morphological opening with a 1-pixel-thick line, as fast min/max filters), whose
+    connected piece spans at least 80 % of the page; lines are only removed when the page has at
+    least two of them in that direction (ruled or squared paper), or one crossing the whole page
+    beside other ink. A digit's own bar or stem is shorter than that unless the digit fills the
+    frame. Where a pen stroke crossed a line, the gap left is closed along the stroke (a closing
+    across the line, no wider than the line), restoring only pixels that were ink.
+
+    Args:
+        mask: bool (H, W), True = ink.
+
+    Returns:
+        ``(clean, lines)``: the mask without the lines, and the removed line pixels (bool (H, W)).
+    """
+    from scipy import ndimage
+
+    clean = mask.copy()
+    removed = np.zeros_like(mask)
+    for axis in (1, 0):  # 1: horizontal lines (runs along a row), 0: vertical ones
+        length = mask.shape[axis]
+        run = int(LINE_MIN_RUN * length)
+        if run < 24:  # a thumbnail: too small to tell a line from a stroke
+            continue
+        tolerant = ndimage.maximum_filter1d(mask.view(np.uint8), 3, axis=1 - axis)  # +-1 px of tilt
+        opened = ndimage.maximum_filter1d(ndimage.minimum_filter1d(tolerant, run, axis=axis), run, axis=axis)
+        candidates = opened.astype(bool) & mask
+        labels, count = ndimage.label(candidates, structure=np.ones((3, 3)))
+        if count == 0:
+            continue
+        spans = [(s[axis].stop - s[axis].start) for s in ndimage.find_objects(labels)]
+        long_ones = [i + 1 for i, span in enumerate(spans) if span >= LINE_MIN_SPAN * length]
+        if not long_ones:
+            continue
+        lines = np.isin(labels, long_ones)
+        if len(long_ones) == 1 and (max(spans) < 0.97 * length or not (mask & ~lines).any()):
+            continue  # one line alone is removed only if it crosses the page and leaves ink behind
+        thickness = lines.sum() / sum(spans[i - 1] for i in long_ones)
+        reach = 2 * int(np.ceil(thickness)) + 3
+        without = (clean & ~lines).view(np.uint8)
+        closed = ndimage.minimum_filter1d(ndimage.maximum_filter1d(without, reach, axis=1 - axis),
+                                          reach, axis=1 - axis).astype(bool)
+        repaired = closed & lines  # line pixels with stroke ink on both sides of the line
+        clean &= ~lines
+        clean |= repaired
+        removed |= lines & ~repaired
+    return clean, removed
+
+
+def find_ink(
+    image: np.ndarray | str | os.PathLike, name: str | None = None, steps: dict | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Steps 1-3 of :func:`prepare_image`: the ink's darkness and its mask, without ruled lines.
+
+    Args:
+        image: A path, or an array (H, W) / (H, W, 3|4), dark ink on light paper or light on dark.
+        name: How to name the input in error messages (default: the path, or "array").
+        steps: If a dict is given, "greyscale", "ink" and "lines removed" are added to it.
+
+    Returns:
+        ``(ink, mask, name)``: float32 (H, W) darkness of the ink relative to the paper in [0, 1],
+        bool (H, W) ink pixels (ruled lines and their fringes removed), and the input's name.
+
+    Raises:
+        ImageError: Unreadable, too small, or no ink darker than the paper (blank or too faint).
+    """
+    from scipy import ndimage
+    from skimage.filters import apply_hysteresis_threshold, threshold_otsu
+
+    grey, name = load_grey(image, name)
+    steps = {} if steps is None else steps
+    steps["greyscale"] = grey.copy()
+    # Paper vs ink: the border is mostly paper. Work with dark ink on light paper.
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if np.median(border) < 0.5:
+        grey = 1.0 - grey
+    smooth = ndimage.gaussian_filter(grey, 0.7) if min(grey.shape) >= 64 else grey
+    darkness = 1.0 - smooth / paper_brightness(smooth)
+    noise = 1.4826 * float(np.median(np.abs(darkness - np.median(darkness))))
+    ink = np.clip(darkness, 0, 1).astype(np.float32)
+    peak = float(ndimage.median_filter(ink, size=3).max()) if ink.size <= 4_000_000 else \
+        float(np.percentile(ink, 99.999))
+    if peak < MIN_CONTRAST:
+        raise ImageError(f"{name}: no digit found (a blank page, or ink too faint to tell from the paper)")
+    threshold = max(min(float(threshold_otsu(ink)), 0.5 * peak), 5 * noise, 0.5 * MIN_CONTRAST)
+    # Hysteresis: fainter ink (down to half the threshold) counts where it touches surely-ink
+    # pixels, so grainy pencil strokes stay in one piece while paper noise stays out.
+    mask = apply_hysteresis_threshold(ink, max(0.5 * threshold, 3 * noise, 0.5 * MIN_CONTRAST), threshold)
+    steps["ink"] = ink.copy()
+    mask, lines = remove_lines(mask)
+    if lines.any():
+        ink = np.where(ndimage.binary_dilation(lines, iterations=1) & ~mask, 0.0, ink).astype(np.float32)
+        steps["lines removed"] = np.where(mask, ink, 0.0).astype(np.float32)
+    if not mask.any():
+        raise ImageError(f"{name}: no digit found (only ruled lines or paper)")
+    return ink, mask, name
+
+
+def to_mnist(crop: np.ndarray, crop_mask: np.ndarray, steps: dict | None = None) -> np.ndarray:
+    """Steps 4-5 of :func:`prepare_image`: scale a cropped digit into 20x20 and centre it in 28x28.
+
+    Args:
+        crop: float (h, w) ink darkness in [0, 1] (0 outside the digit).
+        crop_mask: bool (h, w) ink pixels of the digit (for the pen width).
+        steps: If a dict is given, "20x20" and "28x28" are added to it.
+
+    Returns:
+        float32 (28, 28) in [0, 1], white digit on black, centred by its centre of mass.
+    """
+    from PIL import Image
+    from scipy import ndimage
+    from skimage.morphology import disk
+
+    steps = {} if steps is None else steps
+    # Scale the longer side to 20 px; thicken thin strokes first so they survive the shrink.
+    scale = BOX / max(crop.shape)
+    needed = TARGET_STROKE / scale  # pen width (source pixels) that becomes ~2.2 px
+    width = stroke_width(crop_mask)
+    if width < needed:
+        grow = int(round((needed - width) / 2))
+        if grow > 0:
+            crop = np.pad(crop, grow)
+            crop = ndimage.grey_dilation(crop, footprint=disk(grow))
+    out_h = max(1, int(round(crop.shape[0] * BOX / max(crop.shape))))
+    out_w = max(1, int(round(crop.shape[1] * BOX / max(crop.shape))))
+    # A box filter averages exactly the source pixels under each target pixel (what a scanner
+    # does); a Gaussian pre-blur would smear a 24x shrink into a faint haze.
+    small = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F")
+                       .resize((out_w, out_h), Image.Resampling.BOX), dtype=np.float64)
+    small = np.clip(small / max(small.max(), 1e-6), 0, 1)
+    steps["20x20"] = small.copy()
+    frame = np.zeros((SIZE, SIZE), np.float64)
+    y0, x0 = (SIZE - out_h) // 2, (SIZE - out_w) // 2
+    frame[y0:y0 + out_h, x0:x0 + out_w] = small
+    cy, cx = ndimage.center_of_mass(frame)
+    frame = ndimage.shift(frame, (SIZE / 2 - 0.5 - cy, SIZE / 2 - 0.5 - cx), order=1, mode="constant")
+    frame = np.clip(frame, 0, 1).astype(np.float32)
+    steps["28x28"] = frame
+    return frame
+
+
+def crop_ink(ink: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cut the ink of the pieces in ``keep`` (bool (H, W)) out of ``ink``: ``(crop, crop_mask)``.
+
+    Ink within 2 pixels of a kept piece stays (its anti-aliased edge); everything else is 0.
+    """
+    from scipy import ndimage
+
+    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    t, b, lo, r = max(0, top - 2), bottom + 2, max(0, left - 2), right + 2
+    near = ndimage.binary_dilation(keep[t:b, lo:r], iterations=2)
+    window = np.where(near, ink[t:b, lo:r], 0.0)
+    y, x = top - t, left - lo
+    return window[y:y + bottom - top, x:x + right - left], keep[top:bottom, left:right]
+
+
+def prepare_image(
+    image: np.ndarray | str | os.PathLike, name: str | None = None, steps: dict | None = None
+) -> np.ndarray:
+    """Turn a photo, scan or array of one handwritten digit into an MNIST-like input.
+
+    Args:
+        image: A path, or an array (H, W) / (H, W, 3|4), dark ink on light paper or light on dark.
+        name: How to name the input in error messages (default: the path, or "array").
+        steps: If a dict is given, it is filled with the intermediate images, in order:
+            "greyscale", "ink", "lines removed" (only if the page had ruled / grid lines),
+            "digit", "cropped", "20x20", "28x28" (for teaching and debugging).
+
+    Returns:
+        float32 (28, 28) in [0, 1]: a white digit on black, scaled into the central 20x20 box
+        and centred by its centre of mass, like MNIST.
+
+    Raises:
+        ImageError: The input is unreadable, too small, or holds no digit (blank page, too faint).
+    """
+    from scipy import ndimage
+
+    steps = {} if steps is None else steps
+    ink, mask, name = find_ink(image, name, steps)
+    # Keep the digit: connected pieces at least 10 % of the largest one (drops specks).
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    sizes = ndimage.sum(mask, labels, index=np.arange(1, count + 1))
+    keep = np.isin(labels, 1 + np.flatnonzero(sizes >= 0.1 * sizes.max()))
+    crop, crop_mask = crop_ink(ink, keep)
+    steps["digit"] = np.where(ndimage.binary_dilation(keep, iterations=2), ink, 0.0).astype(np.float32)
+    steps["cropped"] = crop.copy()
+    return to_mnist(crop, crop_mask, steps)
