@@ -21,7 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	$(PIP) install -r requirements.txt
-	$(PIP) install --config-settings editable_mode=compat -e .
+	@# editable: edits to mnist_cnn/ apply without reinstalling. PYTHONWARNINGS hides setuptools'
+	@# generic "Editable installation" notice, which is not about this project.
+	PYTHONWARNINGS=ignore $(PIP) install -e .
 	@touch $@
 
 data: $(STAMP)
@@ -35,7 +37,7 @@ sync: $(STAMP)
 
 tutorial: data sync
 	$(VENV)/bin/jupyter nbconvert --log-level=ERROR --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=1800 $(NOTEBOOKS)
+	    --ExecutePreprocessor.timeout=1800 --KernelManager.transport=ipc $(NOTEBOOKS)
 	$(PY) scripts/clean_notebooks.py $(NOTEBOOKS)
 	$(PY) scripts/export_figures.py
 

@@ -36,6 +36,7 @@ UPLOAD_WORK_SIDE = 1024  #: uploads are shrunk to at most this (a 12-megapixel p
 MAX_UPLOAD = "20mb"  #: Gradio refuses larger uploads with its own message
 VIEW_SCALE = 8  #: the 28x28 input is shown 8x larger, one block per pixel (224x224)
 
+CLEAR_JS = """() => { document.querySelector("#canvas button[aria-label='Clear canvas']")?.click(); }"""
 EMPTY_MESSAGE = "Draw one digit (0–9) in the box, or upload a photo of one."
 
 
@@ -262,8 +263,11 @@ def build_demo(model=None):
         canvas.change(on_draw, canvas, outputs, show_progress="hidden", trigger_mode="always_last",
                       api_name="read_drawing")
         upload.upload(on_upload, upload, outputs, show_progress="hidden", api_name="read_upload")
-        clear.click(lambda: (None, None, EMPTY_MESSAGE, None, None), None,
-                    [canvas, upload, *outputs], show_progress="hidden", api_name=False)
+        # The canvas is wiped by its own "Clear canvas" tool: setting the Sketchpad to None from
+        # Python works once only (Gradio 6.31; gradio-app/gradio#9978), so a third drawing was
+        # read together with the second.
+        clear.click(lambda: (None, EMPTY_MESSAGE, None, None), None, [upload, *outputs], js=CLEAR_JS,
+                    show_progress="hidden", api_name=False)
     return app
 
 
@@ -277,6 +281,8 @@ def check_port(host: str, port: int) -> None:
         raise OSError(f"host {host!r} is not an address of this machine") from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as sock:
+        if os.name != "nt":  # as the server does: connections closing (TIME_WAIT) don't block it
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(address)
         except OSError as exc:

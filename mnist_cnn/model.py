@@ -72,10 +72,11 @@ def steps_per_epoch(num_train: int, config: Config) -> int:
 def learning_rate(
     config: Config, total_steps: int
 ) -> float | keras.optimizers.schedules.LearningRateSchedule:
-    """Return Adam's learning rate: a constant, or a one-cycle schedule over ``total_steps``.
+    """Return Adam's learning rate: a constant, or warm-up + cosine decay over ``total_steps``.
 
-    One-cycle = a linear warm-up from ``learning_rate / 10`` to ``learning_rate`` over the first
-    ``warmup_fraction`` of the steps, then a cosine decay to 0 (Keras's ``CosineDecay``).
+    ``lr_schedule="onecycle"``: a linear warm-up from ``learning_rate / 10`` to ``learning_rate``
+    over the first ``warmup_fraction`` of the steps, then a cosine decay to 0 (Keras's
+    ``CosineDecay`` with ``warmup_steps``), the schedule notebook 01 writes out.
     """
     if config.lr_schedule == "constant":
         return config.learning_rate

@@ -8,7 +8,7 @@ is in the middle. :func:`prepare_image` repeats those steps for an arbitrary pho
 1. read it safely (any of L / RGB / RGBA / palette / 16-bit; no pickles, no code, a pixel limit
    against decompression bombs), composite transparency on white, convert to greyscale;
 2. detect the paper from the image border; divide by the paper's own brightness (estimated with a
-   morphological closing, so gradients and soft shadows cancel out) to get the ink's darkness;
+   wide median filter, so gradients and soft shadows cancel out) to get the ink's darkness;
 3. threshold the ink (Otsu's method, never below the paper's noise), then remove ruled and grid
    lines: long thin horizontal / vertical runs that span the page (a morphological opening with a
    line half the page long), and repair the digit's strokes where they crossed a line;
@@ -155,9 +155,10 @@ def stroke_width(mask: np.ndarray) -> float:
 def paper_brightness(grey: np.ndarray) -> np.ndarray:
     """Estimate the paper's brightness under every pixel of a dark-ink-on-light image.
 
-    A greyscale closing (max then min filter) wider than any pen stroke erases the ink and keeps
-    the paper with its light gradient and soft shadows (and erases thin ruled lines too). It runs
-    on a copy at most 512 px long, then is scaled back up.
+    A median filter a quarter of the image wide sees mostly paper everywhere, so it erases the
+    ink and thin ruled lines but keeps what is wider: a light gradient, and the straight edge of a
+    soft shadow (a median keeps edges and ramps, where a mean or a closing would smear them). It
+    runs on a copy at most 160 px long, then is scaled back up.
 
     Args:
         grey: float (H, W) in [0, 1], dark ink on light paper.
@@ -166,50 +167,58 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
         float32 (H, W) in (0, 1].
     """
     from PIL import Image
-    from scipy import ndimage
+    from skimage.filters.rank import median
 
     h, w = grey.shape
-    factor = max(1, int(np.ceil(max(h, w) / 512)))
-    small_size = (max(1, w // factor), max(1, h // factor))
+    factor = max(1.0, max(h, w) / 160)
+    small_size = (max(1, int(round(w / factor))), max(1, int(round(h / factor))))
     small = np.asarray(Image.fromarray(grey.astype(np.float32), mode="F")
                        .resize(small_size, Image.Resampling.BOX), np.float32)
     size = max(3, min(small.shape) // 4) | 1
-    paper = ndimage.grey_closing(small, size=(size, size))  # keeps the edge of a shadow sharp
-    paper = ndimage.gaussian_filter(paper, 1.0, mode="nearest")
+    # skimage's rank median (a sliding histogram, fast for wide windows) on 8-bit levels; pixels
+    # outside the image are simply not counted, so the border is not biased.
+    levels = np.round(np.clip(small, 0, 1) * 255).astype(np.uint8)
+    paper = median(levels, footprint=np.ones((size, size), bool)).astype(np.float32) / 255
     paper = np.asarray(Image.fromarray(paper, mode="F").resize((w, h), Image.Resampling.BILINEAR),
                        np.float32)
     return np.maximum(paper, 0.02)
 
 
-def remove_lines(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Remove ruled / grid lines from a binary ink mask and repair the strokes that crossed them.
 
     A line is a straight horizontal (vertical) run of ink at least half the page's width (height)
-    long (a morphological opening with a 1-pixel-thick line, as fast min/max filters), whose
-    connected piece spans at least 80 % of the page; lines are only removed when the page has at
-    least two of them in that direction (ruled or squared paper), or one crossing the whole page
-    beside other ink. A digit's own bar or stem is shorter than that unless the digit fills the
-    frame. Where a pen stroke crossed a line, the gap left is closed along the stroke (a closing
-    across the line, no wider than the line), restoring only pixels that were ink.
+    long (a morphological opening with a 1-pixel-thick line, as fast min/max filters, after
+    bridging gaps of a few pixels), whose connected piece spans at least 80 % of the page; lines
+    are only removed when the page has at least two of them in that direction (ruled or squared
+    paper), or one crossing the whole page beside other ink. A digit's own bar or stem is shorter
+    than that unless the digit fills the frame. Where a pen stroke crossed a line, the gap left is
+    closed along the stroke (a closing across the line, no wider than the line), restoring only
+    pixels that were ink.
 
     Args:
         mask: bool (H, W), True = ink.
+        faint: bool (H, W), a looser ink mask to find faint lines in (default: ``mask``).
 
     Returns:
         ``(clean, lines)``: the mask without the lines, and the removed line pixels (bool (H, W)).
     """
     from scipy import ndimage
 
+    faint = mask if faint is None else faint | mask
     clean = mask.copy()
     removed = np.zeros_like(mask)
     for axis in (1, 0):  # 1: horizontal lines (runs along a row), 0: vertical ones
-        length = mask.shape[axis]
+        length, across = mask.shape[axis], 1 - axis
         run = int(LINE_MIN_RUN * length)
         if run < 24:  # a thumbnail: too small to tell a line from a stroke
             continue
-        tolerant = ndimage.maximum_filter1d(mask.view(np.uint8), 3, axis=1 - axis)  # +-1 px of tilt
+        bridge = max(3, length // 100)  # noise and JPEG break faint lines into dashes
+        joined = ndimage.minimum_filter1d(ndimage.maximum_filter1d(faint.view(np.uint8), bridge, axis=axis),
+                                          bridge, axis=axis)
+        tolerant = ndimage.maximum_filter1d(joined, 3, axis=across)  # +-1 px of tilt
         opened = ndimage.maximum_filter1d(ndimage.minimum_filter1d(tolerant, run, axis=axis), run, axis=axis)
-        candidates = opened.astype(bool) & mask
+        candidates = opened.astype(bool) & joined.astype(bool)
         labels, count = ndimage.label(candidates, structure=np.ones((3, 3)))
         if count == 0:
             continue
@@ -221,14 +230,15 @@ def remove_lines(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if len(long_ones) == 1 and (max(spans) < 0.97 * length or not (mask & ~lines).any()):
             continue  # one line alone is removed only if it crosses the page and leaves ink behind
         thickness = lines.sum() / sum(spans[i - 1] for i in long_ones)
-        reach = 2 * int(np.ceil(thickness)) + 3
+        lines = ndimage.maximum_filter1d(lines.view(np.uint8), 3, axis=across).astype(bool)  # + fringe
+        reach = 2 * int(np.ceil(thickness)) + 5
         without = (clean & ~lines).view(np.uint8)
-        closed = ndimage.minimum_filter1d(ndimage.maximum_filter1d(without, reach, axis=1 - axis),
-                                          reach, axis=1 - axis).astype(bool)
-        repaired = closed & lines  # line pixels with stroke ink on both sides of the line
+        closed = ndimage.minimum_filter1d(ndimage.maximum_filter1d(without, reach, axis=across),
+                                          reach, axis=across).astype(bool)
+        repaired = closed & lines & mask  # line pixels with stroke ink on both sides of the line
+        removed |= lines & clean & ~repaired
         clean &= ~lines
         clean |= repaired
-        removed |= lines & ~repaired
     return clean, removed
 
 
@@ -263,16 +273,16 @@ def find_ink(
     darkness = 1.0 - smooth / paper_brightness(smooth)
     noise = 1.4826 * float(np.median(np.abs(darkness - np.median(darkness))))
     ink = np.clip(darkness, 0, 1).astype(np.float32)
-    peak = float(ndimage.median_filter(ink, size=3).max()) if ink.size <= 4_000_000 else \
-        float(np.percentile(ink, 99.999))
+    peak = float(ndimage.grey_opening(ink, size=(2, 2)).max())  # the darkest ink, not a noisy pixel
     if peak < MIN_CONTRAST:
         raise ImageError(f"{name}: no digit found (a blank page, or ink too faint to tell from the paper)")
     threshold = max(min(float(threshold_otsu(ink)), 0.5 * peak), 5 * noise, 0.5 * MIN_CONTRAST)
     # Hysteresis: fainter ink (down to half the threshold) counts where it touches surely-ink
     # pixels, so grainy pencil strokes stay in one piece while paper noise stays out.
-    mask = apply_hysteresis_threshold(ink, max(0.5 * threshold, 3 * noise, 0.5 * MIN_CONTRAST), threshold)
+    low = max(0.5 * threshold, 3 * noise, 0.5 * MIN_CONTRAST)
+    mask = apply_hysteresis_threshold(ink, low, threshold)
     steps["ink"] = ink.copy()
-    mask, lines = remove_lines(mask)
+    mask, lines = remove_lines(mask, ink > low)
     if lines.any():
         ink = np.where(ndimage.binary_dilation(lines, iterations=1) & ~mask, 0.0, ink).astype(np.float32)
         steps["lines removed"] = np.where(mask, ink, 0.0).astype(np.float32)
@@ -340,6 +350,21 @@ def crop_ink(ink: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return window[y:y + bottom - top, x:x + right - left], keep[top:bottom, left:right]
 
 
+def keep_digit(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The pieces of ``mask`` that make the digit: bool (H, W).
+
+    A piece is kept if it holds at least 10 % of the ink of the piece holding the most (specks and
+    dust go), and its ink is at least 40 % as dark on average (a faint trace of a shadow's edge goes).
+    """
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count + 1)[1:]
+    mean = mass / np.maximum(np.bincount(labels.ravel(), minlength=count + 1)[1:], 1)
+    main = int(np.argmax(mass))
+    return np.isin(labels, 1 + np.flatnonzero((mass >= 0.1 * mass[main]) & (mean >= 0.4 * mean[main])))
+
+
 def prepare_image(
     image: np.ndarray | str | os.PathLike, name: str | None = None, steps: dict | None = None
 ) -> np.ndarray:
@@ -363,10 +388,7 @@ def prepare_image(
 
     steps = {} if steps is None else steps
     ink, mask, name = find_ink(image, name, steps)
-    # Keep the digit: connected pieces at least 10 % of the largest one (drops specks).
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
-    sizes = ndimage.sum(mask, labels, index=np.arange(1, count + 1))
-    keep = np.isin(labels, 1 + np.flatnonzero(sizes >= 0.1 * sizes.max()))
+    keep = keep_digit(ink, mask)
     crop, crop_mask = crop_ink(ink, keep)
     steps["digit"] = np.where(ndimage.binary_dilation(keep, iterations=2), ink, 0.0).astype(np.float32)
     steps["cropped"] = crop.copy()

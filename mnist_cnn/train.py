@@ -50,10 +50,12 @@ def train(
         config: The recipe; ``config.seed`` is applied with :func:`set_seed` first.
         validation_data: ``(x_val, y_val)``; default: the last ``config.validation_split`` of
             the training set, as ``model.fit(validation_split=...)`` does.
-        strategy: An optional ``tf.distribute.Strategy`` (``MirroredStrategy`` for the GPUs of
-            one machine, ``MultiWorkerMirroredStrategy`` across machines). The model is built
-            and compiled inside its scope; batch size and learning rate are multiplied by the
-            number of replicas.
+        strategy: An optional ``tf.distribute.Strategy``: ``MirroredStrategy`` for the GPUs
+            (or CPU devices) of one machine. The model is built and compiled inside its scope;
+            batch size and learning rate are multiplied by the number of replicas.
+            ``MultiWorkerMirroredStrategy`` (several machines) forms its cluster, but Keras 3's
+            ``fit`` fails under it (keras-team/keras#20585; ``tests/test_distributed.py`` tracks
+            it).
         verbose: Passed to ``model.fit``.
         callbacks: Extra Keras callbacks.
 

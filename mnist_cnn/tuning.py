@@ -1,4 +1,6 @@
-"""Hyper-parameter search with KerasTuner over the tutorial's CNN."""
+"""KerasTuner helpers for notebook 02: the search space as a :class:`Config` (to retrain the winner
+with the tutorial's recipe) and the trials as a table. The ``build(hp)`` function and the search
+call themselves are written out in the notebook, where they are the lesson."""
 
 from __future__ import annotations
 
@@ -21,44 +23,6 @@ def config_from_hp(hp, base: Config = Config()) -> Config:
         dropout=hp.Float("dropout", 0.0, 0.5, step=0.1),
         learning_rate=hp.Float("learning_rate", 1e-3, 1e-2, sampling="log"),
     )
-
-
-def make_hypermodel(base: Config = Config(), num_train: int = 54_000):
-    """Return ``build(hp) -> compiled model`` for a KerasTuner tuner."""
-    from mnist_cnn.model import build_model, compile_model
-
-    def build(hp):
-        config = config_from_hp(hp, base)
-        return compile_model(build_model(config), config, num_train=num_train)
-
-    return build
-
-
-def search(x_train, y_train, x_val, y_val, base: Config = Config(), max_trials: int = 6,
-           directory: str | None = None, seed: int = 0):
-    """Random search on the validation set only; returns the tuner (see ``trials_table``).
-
-    Args:
-        x_train, y_train: Training images (n, 28, 28, 1) and one-hot labels.
-        x_val, y_val: Validation images and one-hot labels: the only data scores are computed on.
-        base: Fixed settings, e.g. ``epochs`` per trial.
-        max_trials: How many configurations to try.
-        directory: Where KerasTuner keeps its trial records (default: a new temporary folder,
-            so a re-run never silently reuses old results).
-        seed: The search's random seed.
-    """
-    import tempfile
-
-    import keras_tuner
-
-    tuner = keras_tuner.RandomSearch(
-        make_hypermodel(base, num_train=len(x_train)), objective="val_accuracy",
-        max_trials=max_trials, seed=seed, overwrite=True,
-        directory=directory or tempfile.mkdtemp(prefix="tuner-"), project_name="mnist_cnn",
-    )
-    tuner.search(x_train, y_train, batch_size=base.batch_size, epochs=base.epochs,
-                 validation_data=(x_val, y_val), verbose=0)
-    return tuner
 
 
 def trials_table(tuner):

@@ -34,10 +34,12 @@ elif "google.colab" in sys.modules:
 # %% [markdown]
 # Next, the imports. **Keras** is the deep-learning library we use; it runs on top of
 # **TensorFlow** here. NumPy holds the images as arrays. From `mnist_cnn` we take only helpers
-# that are not the lesson: the data loader, plots and reports. Setting `TF_CPP_MIN_LOG_LEVEL=3`
-# before TensorFlow loads hides most of its C++ log messages.
+# that are not the lesson: the data loader, plots and reports. `%matplotlib inline` shows figures
+# inside the notebook, and setting `TF_CPP_MIN_LOG_LEVEL=3` before TensorFlow loads hides most of
+# its C++ log messages.
 
 # %%
+# %matplotlib inline
 import math
 import os
 import platform

@@ -28,6 +28,7 @@ elif "google.colab" in sys.modules:
     print("REPO_URL is not set yet: upload the repository's mnist_cnn folder next to this notebook")
 
 # %%
+# %matplotlib inline
 import os
 import tempfile
 import time

@@ -115,3 +115,67 @@ def test_train_refuses_bad_arguments_without_touching_files(tmp_path):
     assert bad.returncode == 2 and "unknown recipe 'turbo'" in bad.stderr
     assert run_cli("train", "-o", tmp_path / "n.keras", "--epochs", "0").stderr.startswith(
         "error: invalid Config: epochs must be >= 1")
+
+
+def test_train_checks_the_output_path_before_training(tmp_path):
+    result = run_cli("train", "-o", "/proc/x.keras", "--epochs", "1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: --output /proc/x.keras: cannot write there")
+    assert result.stderr.count("\n") == 1
+    folder = tmp_path / "a-folder.keras"
+    folder.mkdir()
+    assert "is a folder" in run_cli("train", "-o", folder).stderr
+
+
+def test_train_and_save_keeps_a_finished_model_when_saving_fails(tmp_path, monkeypatch, digits):
+    from dataclasses import replace
+
+    from mnist_cnn import io, pipeline
+    from mnist_cnn.config import Config
+
+    real_save = io.save_model
+
+    def disk_full(model, path, **kwargs):
+        if "rescue" not in str(path):
+            raise OSError(28, "No space left on device")
+        return real_save(model, path, **kwargs)
+
+    monkeypatch.setattr(io, "save_model", disk_full)
+    x, y = digits
+    tiny = replace(Config(), filters=(4, 8), dense_units=16, epochs=1, validation_split=0.0)
+    with pytest.raises(OSError, match=r"the trained model was saved to .*rescue.*m\.keras instead"):
+        pipeline.train_and_save(tiny, tmp_path / "m.keras", verbose=0, data=((x, y), (x[:50], y[:50])))
+    assert not (tmp_path / "m.keras").exists()
+
+
+@pytest.mark.slow
+def test_train_happy_path_writes_model_and_history(tmp_path):
+    out = tmp_path / "tiny.keras"
+    result = run_cli("train", "-o", out, "--recipe", "tutorial", "--epochs", "1", "--filters", "4", "8",
+                     "--dense-units", "16", "--batch-size", "512")
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy" in result.stdout and out.is_file()
+    record = json.loads(out.with_suffix(".history.json").read_text())
+    assert record["config"]["filters"] == [4, 8] and record["config"]["epochs"] == 1
+    assert len(record["history"]["loss"]) == 1 and 0.5 < record["test_accuracy"] <= 1.0
+    assert run_cli("evaluate", "--model", out).returncode == 0
+
+
+@pytest.mark.slow
+def test_evaluate_happy_path_writes_the_confusion_png(tmp_path, tiny_model_file):
+    png = tmp_path / "cm.png"
+    result = run_cli("evaluate", "--model", tiny_model_file, "--confusion-png", png)
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy" in result.stdout and "precision" in result.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_export_happy_path_writes_every_format(tmp_path, tiny_model_file):
+    out = tmp_path / "exports"
+    result = run_cli("export", "--model", tiny_model_file, "-o", out)
+    assert result.returncode == 0, result.stderr
+    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert len(table) == 5  # header + 4 formats
+    for name in ("model.keras", "saved_model", "model_float32.tflite", "model_int8.tflite"):
+        assert (out / name).exists(), name

@@ -190,8 +190,18 @@ def test_class_counts():
     assert class_counts(np.array([0, 0, 9])).tolist() == [2, 0, 0, 0, 0, 0, 0, 0, 0, 1]
 
 
-def test_pickle_roundtrip_logic_on_small_arrays():
-    # The conversion used for mnist.pkl.gz: float32 = uint8 / 256 exactly, back with rint(x*256).
-    x = np.arange(256, dtype=np.uint8)
-    assert np.array_equal(np.rint((x.astype(np.float32) / 256).astype(np.float64) * 256)
-                          .astype(np.uint8), x)
+def test_arrays_from_pickle_gz_converts_floats_back_to_the_exact_bytes(monkeypatch):
+    # mnist.pkl.gz stores float32 = uint8 / 256 and splits training into train + validation.
+    rng = np.random.default_rng(0)
+    x = [rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (5, 2, 3)]
+    y = [rng.integers(0, 10, n).astype(np.int64) for n in (5, 2, 3)]
+    splits = tuple(((xi.reshape(len(xi), -1).astype(np.float32) / 256), yi) for xi, yi in zip(x, y))
+    blob = gzip.compress(pickle.dumps(splits))
+    monkeypatch.setattr(data, "PICKLE_SHA256", data.sha256_bytes(blob))
+    monkeypatch.setattr(data, "verify_arrays", lambda arrays, source: None)  # not the real MNIST
+    (x_train, y_train), (x_test, y_test) = data.arrays_from_pickle_gz(blob, "small.pkl.gz")
+    assert x_train.dtype == np.uint8 and x_train.shape == (7, 28, 28)
+    np.testing.assert_array_equal(x_train, np.concatenate(x[:2]))
+    np.testing.assert_array_equal(x_test, x[2])
+    assert y_train.dtype == np.uint8 and y_train.tolist() == np.concatenate(y[:2]).tolist()
+    assert y_test.tolist() == y[2].tolist()

@@ -28,7 +28,34 @@ def test_confident_mistakes_surest_first():
     assert confident_mistakes(y_true, probs, k=10).tolist() == [2, 1]
 
 
-def test_report_lists_every_digit():
-    text = report(np.arange(10), np.arange(10))
-    assert all(f"\n           {d} " in text for d in range(10))
-    assert "accuracy" in text
+def test_report_gives_precision_and_recall_per_digit():
+    # digit 0: 2 images, one read as 1 -> recall 0.50; digit 1: 3 predicted, 2 right -> precision 0.67
+    text = report(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]))
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip()}
+    assert rows["0"] == ["1.0000", "0.5000", "0.6667", "2"]
+    assert rows["1"] == ["0.6667", "1.0000", "0.8000", "2"]
+    assert rows["accuracy"] == ["0.7500", "4"]
+    assert all(str(d) in rows for d in range(10))  # every digit listed, even absent ones
+
+
+def test_format_results_is_a_markdown_table():
+    from mnist_cnn.evaluate import format_results
+
+    row = {"model": "m", "test accuracy": 0.99331, "shifted/rotated accuracy": 0.7146,
+           "drop (points)": 27.87, "params": 215362, "training s": 48.44}
+    lines = format_results([row]).splitlines()
+    assert lines[0].startswith("| model |") and lines[1].startswith("|---")
+    assert lines[2] == "| m | 99.33% | 71.46% | 27.87 | 215,362 | 48.4 |"
+
+
+def test_transfer_summary_gives_mean_and_range_over_seeds():
+    import pandas as pd
+
+    from mnist_cnn.transfer import transfer_summary
+
+    curve = pd.DataFrame({"labels_per_class": [10] * 4, "seed": [0, 1, 0, 1],
+                          "mode": ["frozen", "frozen", "scratch", "scratch"],
+                          "test_accuracy": [0.70, 0.80, 0.40, 0.50]})
+    lines = transfer_summary(curve).splitlines()
+    assert lines[0] == "| labels per class (2 seeds) | frozen | scratch |"
+    assert lines[2] == "| 10 | 75.0 % [70.0–80.0] | 45.0 % [40.0–50.0] |"

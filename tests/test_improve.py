@@ -8,9 +8,9 @@ import pytest
 
 from mnist_cnn.config import Config
 from mnist_cnn.data import MnistDataError, one_hot, preprocess
-from mnist_cnn.fashion import load_fashion_mnist, read_idx
 from mnist_cnn.evaluate import scorecard, shift_and_rotate
 from mnist_cnn.explain import feature_maps, first_layer_filters, grad_cam
+from mnist_cnn.fashion import load_fashion_mnist, read_idx
 from mnist_cnn.model import augment_images, build_model
 from mnist_cnn.train import train
 from mnist_cnn.transfer import few_labels, learning_curve, transfer_model
@@ -53,13 +53,24 @@ def test_scorecard_row(trained):
 
 def test_tuner_search_space_and_table(digits):
     keras_tuner = pytest.importorskip("keras_tuner")
-    from mnist_cnn.tuning import config_from_hp, search, trials_table
+    import tempfile
+
+    from mnist_cnn.model import compile_model
+    from mnist_cnn.tuning import config_from_hp, trials_table
 
     hp = keras_tuner.HyperParameters()
     config = config_from_hp(hp, TINY)
     assert config.filters[0] in (16, 24, 32) and 0.0 <= config.dropout <= 0.5
+    assert config.epochs == TINY.epochs  # what is not searched comes from the base
+
+    def build(hp):
+        chosen = config_from_hp(hp, TINY)
+        return compile_model(build_model(chosen), chosen, num_train=64)
+
     x, y = preprocess(digits[0][:96]), one_hot(digits[1][:96])
-    tuner = search(x[:64], y[:64], x[64:], y[64:], base=TINY, max_trials=2)
+    tuner = keras_tuner.RandomSearch(build, objective="val_accuracy", max_trials=2, seed=0,
+                                     directory=tempfile.mkdtemp(), project_name="t")
+    tuner.search(x[:64], y[:64], epochs=1, validation_data=(x[64:], y[64:]), verbose=0)
     table = trials_table(tuner)
     assert len(table) == 2 and list(table["val_accuracy"]) == sorted(table["val_accuracy"], reverse=True)
     assert {"filters_1", "filters_2", "dense_units", "dropout", "learning_rate"} <= set(table.columns)
@@ -73,19 +84,38 @@ def test_few_labels_is_balanced(digits):
 def test_transfer_modes(trained):
     source, x, y = trained
     frozen = transfer_model(source, "frozen")
-    conv = [layer for layer in frozen.layers if layer.name.startswith("conv")]
-    assert all(not layer.trainable for layer in conv)
-    np.testing.assert_array_equal(conv[0].get_weights()[0], source.get_layer("conv1").get_weights()[0])
+    base = frozen.get_layer("conv_base")
+    assert not base.trainable and base.count_params() > 0
+    assert all(layer.trainable for layer in frozen.layers if layer.name.startswith("new_"))
+    np.testing.assert_array_equal(base.get_layer("conv1").get_weights()[0],
+                                  source.get_layer("conv1").get_weights()[0])
+    assert base.get_layer("conv1") is not source.get_layer("conv1")  # a copy: training it cannot touch source
     fine = transfer_model(source, "fine-tune")
-    assert all(layer.trainable for layer in fine.layers)
+    assert fine.get_layer("conv_base").trainable
+    assert fine.get_layer("conv_base").get_layer("bn1").momentum == 0.9
     scratch = transfer_model(source, "scratch")
-    assert not np.array_equal(scratch.get_layer("conv1").get_weights()[0],
+    assert not np.array_equal(scratch.get_layer("conv_base").get_layer("conv1").get_weights()[0],
                               source.get_layer("conv1").get_weights()[0])
     with pytest.raises(ValueError, match="mode must be"):
         transfer_model(source, "melt")
-    table = learning_curve(source, x, y, x[:50], y[:50], per_class=(2,), epochs=1)
-    assert list(table["mode"]) == ["frozen", "fine-tune", "scratch"]
+    table = learning_curve(source, x, y, x[:50], y[:50], per_class=(2,), epochs=1, seeds=(0, 1))
+    assert list(table["mode"]) == ["frozen", "fine-tune", "scratch"] * 2
+    assert table["seed"].tolist() == [0, 0, 0, 1, 1, 1]
     assert table["test_accuracy"].between(0, 1).all()
+
+
+def test_frozen_base_keeps_its_weights_while_the_head_learns(trained):
+    import keras
+
+    source, x, y = trained
+    model = transfer_model(source, "frozen")
+    before = [w.copy() for w in model.get_layer("conv_base").get_weights()]
+    head_before = model.get_layer("new_output").get_weights()[0].copy()
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(x[:64], y[:64], epochs=1, verbose=0)
+    for a, b in zip(before, model.get_layer("conv_base").get_weights()):
+        np.testing.assert_array_equal(a, b)  # BatchNorm's running statistics included
+    assert not np.array_equal(head_before, model.get_layer("new_output").get_weights()[0])
 
 
 def test_explanations(trained):
@@ -93,7 +123,7 @@ def test_explanations(trained):
     assert first_layer_filters(model).shape == (4, 5, 5)
     assert feature_maps(model, x[0], "relu1").shape == (24, 24, 4)
     heat = grad_cam(model, x[:3], "relu2")
-    assert heat.shape == (3, 28, 28) and heat.min() >= 0 and heat.max() <= 1
+    assert heat.shape == (3, 28, 28) and heat.dtype == np.float32 and heat.min() >= 0 and heat.max() <= 1
     with pytest.raises(ValueError, match="no layer named 'nope'"):
         feature_maps(model, x[0], "nope")
 
@@ -124,3 +154,25 @@ def test_new_plots_return_figures(trained):
                           "test_accuracy": [0.1, 0.2, 0.3, 0.4]})
     assert len(plot_learning_curve(table).axes[0].lines) == 2
     assert build_model(TINY).output_shape == (None, 10)
+
+
+@pytest.mark.slow
+def test_grad_cam_heat_falls_on_the_object():
+    # Each synthetic class is a bright square at its own place: the evidence for the class is
+    # the square, so a trained model's heat should sit there rather than on the background.
+    from tests.conftest import make_digits
+
+    x, y = make_digits(512)
+    config = replace(Config(), filters=(8, 16), dense_units=32, epochs=4, validation_split=0.0)
+    model, _ = train(preprocess(x), y, config, verbose=0)
+    images, labels = preprocess(x[:40]), y[:40]
+    heat = grad_cam(model, images)
+    on, off = [], []
+    for h, label in zip(heat, labels):
+        mask = np.zeros((28, 28), bool)
+        r, c = 3 + 12 * (label // 5), 2 + 5 * (label % 5)
+        mask[r:r + 6, c:c + 6] = True
+        on.append(h[mask].mean())
+        off.append(h[~mask].mean())
+    on, off = np.array(on), np.array(off)
+    assert (on > off).mean() >= 0.7 and on.mean() > 1.5 * off.mean()

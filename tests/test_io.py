@@ -91,10 +91,12 @@ def test_export_all_formats(tmp_path, digits):
     config = replace(TINY, augment_rotation=20, augment_shift=3)
     tiny_model = compile_model(build_model(config), config, num_train=64)
     x, y = preprocess(digits[0][:40]), digits[1][:40]
-    rows = export_all(tiny_model, tmp_path, int8=True, x_test=x, y_test=y)
+    rows = export_all(tiny_model, tmp_path, x, y, calibration=preprocess(digits[0][40:80]))
     assert [r["format"] for r in rows] == ["Keras .keras (tf.function)", "TF SavedModel",
                                            "LiteRT float32", "LiteRT int8"]
     accuracies = [r["test_accuracy"] for r in rows]
     assert accuracies[0] == accuracies[1] == accuracies[2]  # same float model, same answers
     assert all(r["size_kib"] > 0 and r["latency_ms"] > 0 for r in rows)
     assert "| LiteRT int8 |" in format_export_table(rows)
+    no_int8 = export_all(tiny_model, tmp_path / "float-only", x, y)
+    assert [r["format"] for r in no_int8][-1] == "LiteRT float32"

@@ -58,3 +58,18 @@ def test_plot_predictions_marks_wrong_in_red(digits):
     fig = plots.plot_predictions(x, y, probs, [0, 1, 2, 3], ncols=4)
     colors = [ax.title.get_color() for ax in fig.axes if ax.images]
     assert colors.count(plots.WRONG_COLOR) == 1 and colors.count(plots.RIGHT_COLOR) == 3
+
+
+def test_plot_learning_rate_draws_the_schedule():
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(1e-4, decay_steps=80, warmup_target=1e-3,
+                                                      warmup_steps=20)
+    fig = plots.plot_learning_rate(schedule, 100, steps_per_epoch=25)
+    line = fig.axes[0].lines[0]
+    rates = line.get_ydata()
+    assert len(rates) == 100 and rates.argmax() == 20 and rates[0] == pytest.approx(1e-4)
+    assert len(fig.axes[0].lines) == 1 + 3  # the curve and 3 epoch boundaries
+    assert set(plots.plot_learning_rate(0.01, 5).axes[0].lines[0].get_ydata()) == {0.01}
+    with pytest.raises(ValueError, match="total_steps must be >= 1"):
+        plots.plot_learning_rate(0.01, 0)

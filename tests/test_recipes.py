@@ -64,6 +64,7 @@ def test_recipe_builds_the_model_its_config_describes(name):
     assert model.output_shape == (None, 10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(RECIPES))
 def test_a_few_steps_of_each_recipe_lower_the_loss(name, digits):
     x, y = preprocess(digits[0]), one_hot(digits[1])
