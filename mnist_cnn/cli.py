@@ -38,6 +38,9 @@ def import_tensorflow_quietly() -> None:
         tf.constant(0.0) + 1.0  # the second batch of start-up lines comes with the first op
 
 
+MIN_CONFIDENCE = 0.6  #: chosen on the dev photo set (mnist_cnn.photos), see --min-confidence
+
+
 class UsageError(Exception):
     """A mistake in the command line's arguments or files; printed as one line."""
 
@@ -95,10 +98,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace):
-    from mnist_cnn.io import SHIPPED_MODEL, load_model
+    from mnist_cnn.io import load_model, load_shipped_model
 
     import_tensorflow_quietly()
-    return load_model(args.model or SHIPPED_MODEL)
+    return load_model(args.model) if args.model else load_shipped_model()
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -123,19 +126,82 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from mnist_cnn.predict import predict_images
 
+    if not 0 <= args.min_confidence <= 1:
+        raise UsageError(f"--min-confidence {args.min_confidence}: must be between 0 and 1")
+    show = Path(args.show) if args.show else None
+    if show is not None:
+        if len(args.images) != 1:
+            raise UsageError("--show draws one image: give exactly one IMAGE with it")
+        if not show.parent.is_dir():
+            raise UsageError(f"--show {show}: folder {show.parent} does not exist")
+        if show.suffix.lower() not in (".png", ".jpg", ".jpeg", ".pdf", ".svg"):
+            raise UsageError(f"--show {show}: use a .png, .jpg, .pdf or .svg file name")
     model = _load(args)
+    if args.number:
+        return _predict_numbers(args, model, show)
     failed = 0
     for result in predict_images(args.images, model=model):
+        low = result.error is None and result.confidence < args.min_confidence
         if args.json:
-            print(json.dumps(result.to_dict(args.top_k)), flush=True)
+            record = result.to_dict(args.top_k)
+            if result.error is None:
+                record["low_confidence"] = low
+            print(json.dumps(record), flush=True)
         elif result.error:
             print(f"error: {result.error}", file=sys.stderr, flush=True)
         else:
             others = ", ".join(f"{d} {p:.1%}" for d, p in result.top_k(args.top_k)[1:])
-            print(f"{result.source}: {result.label} ({result.confidence:.1%})"
-                  + (f"; next: {others}" if others else ""))
+            answer = (f"low confidence (best guess {result.label}, {result.confidence:.1%})" if low
+                      else f"{result.label} ({result.confidence:.1%})")
+            print(f"{result.source}: {answer}" + (f"; next: {others}" if others else ""))
         failed += result.error is not None
+        if show is not None and result.error is None:
+            _save_show(show, args.images[0], result.probabilities)
     return 1 if failed else 0  # the failed files were named above, one line each
+
+
+def _predict_numbers(args: argparse.Namespace, model, show: Path | None) -> int:
+    from mnist_cnn.numbers import read_number
+    from mnist_cnn.prepare import ImageError
+
+    failed = 0
+    for path in args.images:
+        try:
+            reading = read_number(path, model=model)
+        except ImageError as exc:
+            failed += 1
+            if args.json:
+                print(json.dumps({"path": str(path), "error": str(exc)}), flush=True)
+            else:
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+            continue
+        low = reading.confidence < args.min_confidence
+        if args.json:
+            print(json.dumps({**reading.to_dict(), "low_confidence": low}), flush=True)
+        else:
+            digits = ", ".join(f"{d.label} {d.confidence:.2f}" for d in reading.digits)
+            print(f"{reading.source}: " + ("low confidence, best guess " if low else "")
+                  + f"{reading.text} (digits {digits})", flush=True)
+        if show is not None:
+            _save_show(show, path, None, reading)
+    return 1 if failed else 0
+
+
+def _save_show(show: Path, image, probabilities, reading=None) -> None:
+    """Save the --show figure atomically: what the network was given (and what it answered)."""
+    from mnist_cnn._files import atomic_path
+    from mnist_cnn.plots import plot_number_reading, plot_what_the_model_saw
+    from mnist_cnn.prepare import prepare_image
+
+    if reading is not None:
+        fig = plot_number_reading(image, reading)
+    else:
+        steps: dict = {}
+        prepare_image(image, steps=steps)
+        fig = plot_what_the_model_saw(steps, probabilities)
+    with atomic_path(show, show.suffix) as tmp:  # savefig picks the format by suffix
+        fig.savefig(tmp, dpi=100)
+    print(f"wrote {show}", file=sys.stderr)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -215,6 +281,17 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true",
                          help="one JSON object per file: path, label, confidence, top_k (or error)")
     predict.add_argument("--top-k", type=int, default=3, help="how many candidates to show (3)")
+    predict.add_argument("--number", action="store_true",
+                         help="each image holds a whole number in one row (e.g. 2026): read all its "
+                         "digits left to right; --json gives each digit's box (x, y, w, h)")
+    predict.add_argument("--min-confidence", type=float, default=MIN_CONFIDENCE, metavar="P",
+                         help="below this probability the answer is reported as 'low confidence' "
+                         "instead of a confident guess (default: %(default)s; for --number, the "
+                         "least sure digit counts)")
+    predict.add_argument("--show", metavar="OUT.png",
+                         help="save a figure of what the network was given: the photo, each "
+                         "preparation step (incl. ruled-line removal), the 28x28 input and the "
+                         "probabilities (one IMAGE only)")
     predict.set_defaults(func=_predict)
 
     export = sub.add_parser("export", help="SavedModel and LiteRT exports with a comparison table",

@@ -250,15 +250,15 @@ def build_demo(model=None):
                     elem_id="canvas",
                 )
                 upload = gr.File(label="…or upload a photo or scan of one digit", file_types=["image"],
-                                 type="filepath", elem_id="upload")
+                                 type="filepath", height=140, elem_id="upload")
                 clear = gr.Button("Clear", elem_id="clear")
             with gr.Column():
                 verdict = gr.Markdown(EMPTY_MESSAGE, elem_id="verdict")
+                seen = gr.Image(label="What the network saw (28×28, after prepare_image)",
+                                type="numpy", format="png", interactive=False, height=200,
+                                elem_id="seen")
                 bars = gr.Label(label="Probabilities of the ten digits", num_top_classes=10,
                                 elem_id="probabilities")
-                seen = gr.Image(label="What the network saw (28×28, after prepare_image)",
-                                type="numpy", format="png", interactive=False, height=240,
-                                elem_id="seen")
         outputs = [verdict, bars, seen]
         canvas.change(on_draw, canvas, outputs, show_progress="hidden", trigger_mode="always_last",
                       api_name="read_drawing")

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from mnist_cnn._files import atomic_path
 
-SHIPPED_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn_small.keras"
+_MODELS = Path(__file__).resolve().parent / "models"
+#: The shipped model is stored as its recipe (a Config as JSON) plus its weights as plain NumPy
+#: arrays keyed by layer name, and rebuilt with ``build_model``: a ``.keras`` file saved by a newer
+#: Keras does not load in an older one (3.15 -> 3.10: "Sequential could not be deserialized").
+SHIPPED_CONFIG = _MODELS / "mnist_cnn_small.config.json"
+SHIPPED_WEIGHTS = _MODELS / "mnist_cnn_small.weights.npz"
+SHIPPED_MODEL = SHIPPED_WEIGHTS  #: kept for existing code: the file that holds the shipped model
 
 
 class ModelError(RuntimeError):
@@ -66,5 +72,30 @@ def load_model(path: str | os.PathLike):
 
 
 def load_shipped_model():
-    """Load the small, augmentation-trained model that ships with the package."""
-    return load_model(SHIPPED_MODEL)
+    """Load the small, augmentation-trained model that ships with the package.
+
+    Rebuilds the recipe from ``SHIPPED_CONFIG`` with :func:`mnist_cnn.model.build_model` and sets
+    each layer's weights from ``SHIPPED_WEIGHTS`` (``np.load`` without pickles), so it loads in
+    every Keras 3 the package supports. Returns an uncompiled ``keras.Sequential``.
+
+    Raises:
+        ModelError: A file is missing or does not match the recipe.
+    """
+    import json
+
+    import numpy as np
+
+    from mnist_cnn.config import Config
+    from mnist_cnn.model import build_model
+
+    try:
+        recipe = json.loads(SHIPPED_CONFIG.read_text())
+        config = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in recipe["config"].items()})
+        model = build_model(config)
+        with np.load(SHIPPED_WEIGHTS, allow_pickle=False) as arrays:
+            for layer in model.layers:
+                if layer.weights:
+                    layer.set_weights([arrays[f"{layer.name}/{i}"] for i in range(len(layer.weights))])
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise ModelError(f"{SHIPPED_WEIGHTS}: cannot load the shipped model ({exc})") from None
+    return model

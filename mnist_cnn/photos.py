@@ -65,7 +65,8 @@ def _split_sources(split: str):
     return (x_test[half], y_test[half]), (uci.images[parity::2], uci.target[parity::2])
 
 
-def _glyph(digit: int, source: str, height: int, thick: bool, rng: np.random.Generator, sources) -> np.ndarray:
+def _glyph(digit: int, source: str, height: int, thick: bool, rng: np.random.Generator,
+           sources) -> np.ndarray:
     """Ink coverage (h, w) in [0, 1] of one handwritten ``digit`` about ``height`` px tall."""
     from PIL import Image, ImageDraw
 
@@ -200,10 +201,15 @@ def _compose(glyphs: list[np.ndarray], rng: np.random.Generator, conditions: dic
         x += g.shape[1] + gap
     ink = np.array(_INK_RGB[conditions["ink"]], np.float32) / 255
     if conditions["ink"] == "pencil":  # graphite: lighter, grainy
-        coverage = coverage * rng.uniform(0.55, 0.85) * rng.uniform(0.7, 1.0, coverage.shape).astype(np.float32)
+        grain = rng.uniform(0.7, 1.0, coverage.shape).astype(np.float32)
+        coverage = coverage * rng.uniform(0.55, 0.85) * grain
     page = _paper(conditions["paper"], (page_h, page_w), unit, rng)
     rgb = page * (1 - coverage[..., None] * (1 - ink))  # ink filters the light the paper reflects
     return rgb * _light(conditions["light"], (page_h, page_w), rng), boxes
+
+
+def _size_name(height: int) -> str:
+    return "small (<60 px)" if height < 60 else "medium" if height < 150 else "large (>=150 px)"
 
 
 def _conditions(rng: np.random.Generator, phone_rate: float) -> tuple[dict, int, bool]:
@@ -213,7 +219,7 @@ def _conditions(rng: np.random.Generator, phone_rate: float) -> tuple[dict, int,
         "paper": str(rng.choice(PAPERS)), "ink": str(rng.choice(INKS)), "light": str(rng.choice(LIGHTS)),
         "source": str(rng.choice(SOURCES)), "thickness": str(rng.choice(["thin", "thick"])),
         "format": str(rng.choice(FORMATS)), "mode": str(rng.choice(MODES)),
-        "size": "small (<60 px)" if height < 60 else "medium" if height < 150 else "large (>=150 px)",
+        "size": _size_name(height),
         "phone-sized": "yes" if phone else "no",
     }
     return conditions, height, phone
@@ -252,10 +258,10 @@ def number_photos(split: str = "dev", n: int = 100, phone_rate: float = 0.0) -> 
     for _ in range(n):
         conditions, height, phone = _conditions(rng, phone_rate)
         height = min(height, 160)
-        conditions["size"] = "small (<60 px)" if height < 60 else "medium" if height < 150 else "large (>=150 px)"
+        conditions["size"] = _size_name(height)
         digits = rng.integers(0, 10, int(rng.integers(2, 7)))
-        glyphs = [_glyph(int(d), conditions["source"], height, conditions["thickness"] == "thick", rng, sources)
-                  for d in digits]
+        thick = conditions["thickness"] == "thick"
+        glyphs = [_glyph(int(d), conditions["source"], height, thick, rng, sources) for d in digits]
         rgb, boxes = _compose(glyphs, rng, conditions, phone)
         data, suffix = _finish(rgb, rng, conditions)
         yield Photo(data, suffix, "".join(str(d) for d in digits), conditions, boxes)

@@ -193,6 +193,7 @@ def plot_predictions(
 STEP_TITLES = {
     "greyscale": "1. greyscale photo",
     "ink": "2. inverted, paper removed",
+    "lines removed": "2b. ruled lines removed",
     "digit": "3. digit kept (specks dropped)",
     "cropped": "4. cropped to the digit",
     "20x20": "5. scaled into 20x20",
@@ -298,5 +299,62 @@ def plot_learning_curve(table, x: str = "labels_per_class", y: str = "test_accur
     ax.set_xticks(sorted(table[x].unique()), [str(v) for v in sorted(table[x].unique())])
     ax.grid(alpha=0.3)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_what_the_model_saw(steps: Mapping[str, np.ndarray], probabilities: np.ndarray) -> Figure:
+    """The preparation steps of one photo (``prepare_image(..., steps=steps)``) in a row, and
+    below them the 28x28 input with the model's 10 probabilities (``probabilities``: (10,))."""
+    names = [name for name in STEP_TITLES if name in steps]
+    fig = Figure(figsize=(max(8.0, 2.2 * len(names)), 5.4))
+    grid = fig.add_gridspec(2, len(names), height_ratios=[1, 1])
+    for i, name in enumerate(names):
+        ax = fig.add_subplot(grid[0, i])
+        ax.imshow(steps[name], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"{STEP_TITLES[name]}\n{steps[name].shape[1]}x{steps[name].shape[0]} px", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    half = max(1, len(names) // 2)
+    ax = fig.add_subplot(grid[1, :half])
+    ax.imshow(steps["28x28"], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_title("what the network was given (28x28)", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax = fig.add_subplot(grid[1, half:])
+    pred = int(np.argmax(probabilities))
+    colors = ["tab:blue"] * NUM_CLASSES
+    colors[pred] = "tab:orange"
+    ax.bar(np.arange(NUM_CLASSES), probabilities, color=colors)
+    ax.set(ylim=(0, 1), xticks=range(NUM_CLASSES), xlabel="digit", ylabel="probability",
+           title=f"answer: {pred} ({probabilities[pred]:.1%})")
+    fig.tight_layout()
+    return fig
+
+
+def plot_number_reading(image, reading) -> Figure:
+    """A photo of a number with a box around each digit found, and each digit's 28x28 input
+    with its label and confidence (``reading``: a :class:`mnist_cnn.numbers.NumberReading`;
+    ``image``: the same path or array it was read from)."""
+    from matplotlib.patches import Rectangle
+
+    from mnist_cnn.prepare import load_grey
+
+    grey, _ = load_grey(image)
+    n = max(1, len(reading.digits))
+    fig = Figure(figsize=(max(6.0, 1.4 * n), 5.0))
+    grid = fig.add_gridspec(2, n, height_ratios=[2.2, 1])
+    ax = fig.add_subplot(grid[0, :])
+    ax.imshow(grey, cmap="gray", vmin=0, vmax=1)
+    for d in reading.digits:
+        x, y, w, h = d.box
+        ax.add_patch(Rectangle((x - 0.5, y - 0.5), w, h, fill=False, color="tab:orange", linewidth=1.5))
+    ax.set_title(f"read: {reading.text}", fontsize=10)
+    ax.axis("off")
+    for i, d in enumerate(reading.digits):
+        sub = fig.add_subplot(grid[1, i])
+        sub.imshow(d.image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        sub.set_title(f"{d.label} ({d.confidence:.0%})", fontsize=9)
+        sub.axis("off")
     fig.tight_layout()
     return fig

@@ -241,6 +241,27 @@ for d in (3, 8):
 # !{sys.executable} -m mnist_cnn predict {folder}/digit3.png {folder}/digit8.png {folder}/missing.png --json
 
 # %% [markdown]
+# ## 10. Try the model yourself: draw a digit
+#
+# Run the next cell to open a small app right here: draw a digit with the mouse (or a finger) and,
+# after every stroke, the `model` loaded in step 2 shows its guess, the ten probabilities and the
+# 28×28 image it actually saw after `prepare_image`. Pass your own model to `build_demo` to test
+# it instead. The app runs on this computer only and needs no internet. On GitHub the app cannot
+# run; this is how it looks:
+#
+# ![the draw-a-digit app](../docs/images/demo.png)
+#
+# The same app in its own browser tab: `python -m mnist_cnn demo --model my_model.keras`.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# extra code – the live app (Gradio) in this output cell
+from mnist_cnn.demo import build_demo
+
+app = build_demo(model)
+_ = app.launch(prevent_thread_lock=True, height=1000)
+
+# %% [markdown]
 # ## Summary
 #
 # You saved and reloaded a model safely, exported it as a SavedModel and as LiteRT files (with the
@@ -256,3 +277,9 @@ for d in (3, 8):
 # 2. Train your own model with `python -m mnist_cnn train --recipe small --augment-rotation 0
 #    --augment-zoom 0 --augment-shift 0 -o plain.keras` and compare its `handwriting_accuracy`.
 # 3. Photograph a digit you wrote, upload it, and run `predict_images(["my_digit.jpg"])`.
+
+# %% [markdown]
+# When you are done drawing, stop the app:
+
+# %%
+app.close()

@@ -44,7 +44,7 @@ new MutationObserver(() => window.__changes.push([performance.now(), verdict.inn
 """
 
 
-def start_browser(width: int = 1280, height: int = 860):
+def start_browser(width: int = 1280, height: int = 1100):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from mnist_cnn import cli, data
@@ -88,7 +89,8 @@ def test_predict_goes_on_past_bad_files(tmp_path, tiny_model_file):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["path"] for r in rows] == [str(good), str(junk), str(tmp_path / "gone.png")]
-    assert set(rows[0]) == {"path", "label", "confidence", "top_k"} and len(rows[0]["top_k"]) == 2
+    assert set(rows[0]) == {"path", "label", "confidence", "top_k", "low_confidence"}
+    assert len(rows[0]["top_k"]) == 2
     assert "not an image file" in rows[1]["error"] and "no such file" in rows[2]["error"]
     assert result.stderr == ""  # in JSON mode the errors are part of the output
     plain = run_cli("predict", good, junk, "--model", tiny_model_file)
@@ -179,3 +181,56 @@ def test_export_happy_path_writes_every_format(tmp_path, tiny_model_file):
     assert len(table) == 5  # header + 4 formats
     for name in ("model.keras", "saved_model", "model_float32.tflite", "model_int8.tflite"):
         assert (out / name).exists(), name
+
+
+def test_predict_min_confidence_number_and_show(tmp_path, tiny_model_file):
+    from PIL import Image
+
+    from mnist_cnn.handwriting import draw_digit
+
+    helptext = run_cli("predict", "--help").stdout
+    assert "--min-confidence" in helptext and "default: 0.6" in helptext
+    one = tmp_path / "five.png"
+    Image.fromarray(draw_digit(5)).save(one)
+    unsure = run_cli("predict", one, "--model", tiny_model_file, "--min-confidence", "1")
+    assert unsure.returncode == 0 and unsure.stdout.startswith(f"{one}: low confidence (best guess ")
+    shown = run_cli("predict", one, "--model", tiny_model_file, "--show", tmp_path / "seen.png")
+    assert shown.returncode == 0 and (tmp_path / "seen.png").read_bytes()[:4] == b"\x89PNG"
+    page = np.concatenate([draw_digit(d, size=(100, 160), box=(20, 20, 60, 120), seed=d)
+                           for d in (2, 0, 2, 6)], axis=1)
+    number = tmp_path / "number.png"
+    Image.fromarray(page).save(number)
+    result = run_cli("predict", number, "--number", "--json", "--model", tiny_model_file)
+    row = json.loads(result.stdout)
+    assert result.returncode == 0 and len(row["number"]) == 4 and len(row["digits"]) == 4
+    assert [d["box"][0] // 100 for d in row["digits"]] == [0, 1, 2, 3]  # left to right, in place
+    plain = run_cli("predict", number, "--number", "--model", tiny_model_file, "--min-confidence", "0")
+    assert plain.stdout.startswith(f"{number}: ") and "(digits " in plain.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--show", "/no/such/dir/x.png"], "--show /no/such/dir/x.png: folder /no/such/dir does not exist"),
+    (["--show", "out.txt"], "--show out.txt: use a .png"),
+    (["--min-confidence", "1.5"], "--min-confidence 1.5: must be between 0 and 1"),
+])
+def test_predict_bad_options_are_one_line(tmp_path, args, message):
+    result = run_cli("predict", tmp_path / "a.png", *args)
+    assert result.returncode == 2 and result.stderr.startswith(f"error: {message}")
+    assert result.stderr.count("\n") == 1
+
+
+def test_predict_blank_page_and_text_say_so(tmp_path, tiny_model_file):
+    from PIL import Image, ImageDraw
+
+    blank = tmp_path / "blank.png"
+    Image.new("L", (300, 200), 250).save(blank)
+    text = tmp_path / "text.png"
+    img = Image.new("L", (900, 200), 250)
+    ImageDraw.Draw(img).text((10, 80), "the quick brown fox jumps over the lazy dog", fill=0, font_size=28)
+    img.save(text)
+    result = run_cli("predict", blank, "--model", tiny_model_file)
+    assert result.returncode == 1 and result.stderr == f"error: {blank}: no digit found (a blank page, " \
+        "or ink too faint to tell from the paper)\n"
+    result = run_cli("predict", text, "--number", "--model", tiny_model_file)
+    assert result.returncode == 1 and "too many for a number" in result.stderr
+    assert result.stderr.count("\n") == 1

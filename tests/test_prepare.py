@@ -1,0 +1,208 @@
+"""mnist_cnn.prepare: photos and scans of digits become MNIST-like inputs; bad files get one line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
+
+from mnist_cnn.data import default_cache_path
+from mnist_cnn.handwriting import draw_digit
+from mnist_cnn.prepare import ImageError, array_to_grey, prepare_image, remove_lines
+
+
+def render_digit(digit: int, size: int = 160, scale: float = 0.6, offset=(0, 0),
+                 ink=(20, 30, 90), paper=(245, 240, 230), stroke: int = 3) -> Image.Image:
+    """A digit written in dark ink on light paper, like a photo of a note."""
+    img = Image.new("RGB", (size, size), paper)
+    font = ImageFont.load_default(size=int(size * scale))
+    draw = ImageDraw.Draw(img)
+    x, y = size / 2 + offset[0], size / 2 + offset[1]
+    draw.text((x, y), str(digit), fill=ink, font=font, anchor="mm", stroke_width=stroke,
+              stroke_fill=ink)
+    return img
+
+
+def save(img: Image.Image, path, **kwargs):
+    img.save(path, **kwargs)
+    return path
+
+
+def corr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_output_is_mnist_like():
+    out = prepare_image(np.asarray(render_digit(7, offset=(-30, 25))))
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() == pytest.approx(1.0, abs=0.02)
+    assert out[0].max() == 0 and out[:, 0].max() == 0  # white digit on a black frame
+    rows, cols = np.flatnonzero(out.max(1) > 0.05), np.flatnonzero(out.max(0) > 0.05)
+    assert rows[-1] - rows[0] + 1 <= 22 and cols[-1] - cols[0] + 1 <= 22  # fits the 20x20 box
+
+    cy, cx = ndimage.center_of_mass(out)
+    assert abs(cy - 13.5) < 1 and abs(cx - 13.5) < 1  # centred by centre of mass
+
+
+def test_position_size_and_polarity_do_not_matter():
+    base = prepare_image(np.asarray(render_digit(4)))
+    variants = [
+        render_digit(4, size=400, scale=0.3, offset=(120, -100)),  # small, off-centre, big page
+        render_digit(4, size=90, scale=0.9),  # large in the frame
+        Image.eval(render_digit(4), lambda v: 255 - v),  # light ink on dark
+    ]
+    for img in variants:
+        out = prepare_image(np.asarray(img))
+        assert np.corrcoef(base.ravel(), out.ravel())[0, 1] > 0.8
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "I;16", "1"])
+def test_every_image_mode_reads_the_same(tmp_path, mode):
+    img = render_digit(2)
+    if mode == "RGBA":  # ink on a transparent background
+        alpha = Image.eval(img.convert("L"), lambda v: 255 - v)
+        img = Image.new("RGBA", img.size, (0, 0, 0, 0))
+        img.putalpha(alpha)
+    elif mode == "I;16":
+        img = Image.fromarray(np.asarray(img.convert("L"), np.uint16) * 257)
+    else:
+        img = img.convert(mode)
+    out = prepare_image(save(img, tmp_path / "digit.png"))
+    reference = prepare_image(np.asarray(render_digit(2).convert("L")))
+    assert np.corrcoef(reference.ravel(), out.ravel())[0, 1] > 0.9
+
+
+def test_thin_pen_strokes_survive_shrinking():
+    img = Image.new("L", (600, 600), 255)
+    ImageDraw.Draw(img).line([(300, 80), (300, 520)], fill=0, width=4)  # a "1", 4 px pen on 600 px
+    out = prepare_image(np.asarray(img))
+    assert out.max(axis=0).sum() >= 1.5  # at least ~2 columns of ink, not a faint hairline
+
+
+def test_specks_are_ignored():
+    img = render_digit(5, size=300, scale=0.4)
+    ImageDraw.Draw(img).ellipse([5, 5, 8, 8], fill=(0, 0, 0))  # a dust speck in the corner
+    a, b = prepare_image(np.asarray(img)), prepare_image(np.asarray(render_digit(5, 300, 0.4)))
+    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.95
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b""), "empty file"),
+        (lambda p: p.write_text("hello, not a picture"), "not an image file"),
+        (lambda p: p.write_bytes(save(render_digit(1), p.with_suffix(".tmp.png")).read_bytes()[:300]),
+         "damaged or truncated image"),
+        (lambda p: save(Image.new("L", (7000, 7000), 255), p), "too large"),
+        (lambda p: save(Image.new("L", (300, 200), 255), p), "no digit found"),
+        (lambda p: save(Image.new("L", (1, 1), 0), p), "too small"),
+    ],
+    ids=["empty", "not-an-image", "truncated", "decompression-bomb", "blank-page", "one-pixel"],
+)
+def test_bad_files_get_one_clear_line(tmp_path, make, message):
+    path = tmp_path / "input.png"
+    make(path)
+    with pytest.raises(ImageError) as info:
+        prepare_image(path)
+    text = str(info.value)
+    assert text.startswith(str(path)) and message in text and "\n" not in text
+
+
+def test_missing_path_and_folder(tmp_path):
+    with pytest.raises(ImageError, match="no such file"):
+        prepare_image(tmp_path / "nope.png")
+    with pytest.raises(ImageError, match="is a folder"):
+        prepare_image(tmp_path)
+
+
+def test_bad_arrays():
+    with pytest.raises(ImageError, match="expected a 2-D"):
+        prepare_image(np.zeros((2, 30, 30, 3)))
+    with pytest.raises(ImageError, match="NaN"):
+        prepare_image(np.full((30, 30), np.nan))
+
+
+def test_array_and_file_give_the_same_grey(tmp_path):
+    rgb = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    pillow = np.asarray(Image.fromarray(rgb).convert("L"), np.float32) / 255
+    assert np.abs(array_to_grey(rgb) - pillow).max() <= 1 / 255 + 1e-6
+    rgba = np.dstack([rgb, np.full((40, 50), 255, np.uint8)])
+    assert np.abs(array_to_grey(rgba) - pillow).max() <= 1 / 255 + 1e-6
+
+
+@pytest.mark.skipif(not default_cache_path().is_file(), reason="needs fetched MNIST")
+def test_a_real_mnist_digit_comes_back_nearly_unchanged():
+    from mnist_cnn.data import load_mnist
+
+    _, (x_test, _) = load_mnist(verbose=False)
+    pairs = [(prepare_image(255 - x_test[i]), x_test[i] / 255) for i in range(0, 10000, 200)]
+    assert np.mean([corr(out, ref) for out, ref in pairs]) > 0.9  # dark-on-light photo of it
+    assert np.mean([np.abs(out - ref).mean() for out, ref in pairs]) < 0.05
+
+
+def ruled(page: np.ndarray, spacing: int, colour=(140, 175, 225), thickness: int = 2, grid: bool = False):
+    """Ruled (or, with ``grid``, squared) lines drawn under the ink of an RGB page."""
+    lines = np.full_like(page, 255)
+    lines[spacing // 2::spacing][:, :] = colour
+    for k in range(1, thickness):
+        lines[spacing // 2 + k::spacing] = colour
+    if grid:
+        lines[:, spacing // 2::spacing] = colour
+    return np.minimum(page, lines)
+
+
+@pytest.mark.parametrize("digit", [1, 4, 7])
+@pytest.mark.parametrize("grid", [False, True])
+def test_ruled_and_squared_lines_are_removed_and_strokes_kept(digit, grid):
+    plain = draw_digit(digit, size=(400, 300), box=(150, 60, 90, 170), pen=5, seed=digit)
+    clean = prepare_image(plain)
+    steps: dict = {}
+    lined = prepare_image(ruled(plain, 45, grid=grid), steps=steps)
+    assert "lines removed" in steps
+    assert corr(clean, lined) > 0.9  # the "1", the bar of "4" and "7" survive, lines do not
+
+
+def test_remove_lines_repairs_a_stroke_crossing_lines():
+    mask = np.zeros((200, 300), bool)
+    for row in (40, 90, 140):
+        mask[row:row + 2] = True  # three ruled lines across the page
+    mask[20:180, 148:152] = True  # a vertical stroke crossing all three
+    mask[100:104, 120:180] = True  # a short bar (the digit's own), much shorter than a line
+    clean, lines = remove_lines(mask)
+    assert clean[20:180, 148:152].all()  # the stroke is whole again where it crossed the lines
+    assert clean[100:104, 120:180].all()  # the bar is kept
+    assert not clean[40:42, :140].any() and not clean[140:142, 160:].any()
+    assert lines[90, 10] and not lines[100, 130]
+
+
+def test_a_single_stroke_filling_the_frame_is_not_a_line():
+    img = np.full((60, 40), 255, np.uint8)
+    img[5:55, 18:22] = 0  # a tightly cropped "1": spans 83 % of the height
+    out = prepare_image(img)
+    assert out.max() == pytest.approx(1.0, abs=0.02)
+
+
+def test_shadow_and_gradient_do_not_change_the_result():
+    plain = draw_digit(3, size=(300, 300), box=(90, 60, 110, 170), pen=5).astype(np.float64)
+    yy, xx = np.mgrid[0:300, 0:300]
+    shadow = 1 - 0.45 / (1 + np.exp(-(xx + 0.5 * yy - 220) / 12))  # a soft shadow edge
+    gradient = np.linspace(0.6, 1.0, 300)[None, :]
+    for light in (shadow, gradient):
+        lit = (plain * light[..., None]).astype(np.uint8)
+        assert corr(prepare_image(plain.astype(np.uint8)), prepare_image(lit)) > 0.9
+
+
+def test_too_faint_is_refused_in_one_line():
+    img = np.full((100, 100), 200, np.uint8)
+    img[30:70, 48:52] = 196  # 2 % darker than the paper
+    with pytest.raises(ImageError, match="no digit found") as info:
+        prepare_image(img, name="faint.png")
+    assert str(info.value).startswith("faint.png:") and "\n" not in str(info.value)
+
+
+def test_same_input_same_output():
+    page = ruled(draw_digit(8, size=(320, 240), box=(100, 40, 90, 150), seed=2), 40)
+    assert np.array_equal(prepare_image(page), prepare_image(page))
+
+
