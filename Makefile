@@ -42,6 +42,7 @@ tutorial: data sync
 	$(PY) scripts/export_figures.py
 
 test: data
+	@bash scripts/chromium.sh
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 test-fast: $(STAMP)

@@ -116,7 +116,7 @@ def _paper(kind: str, shape: tuple[int, int], unit: float, rng: np.random.Genera
     if kind in _LINE_RGB:
         colour = np.array(_LINE_RGB[kind], np.float32) / 255 * rng.uniform(0.85, 1.1)
         spacing = unit * (rng.uniform(0.7, 1.3) if kind.startswith("ruled") else rng.uniform(0.35, 0.7))
-        thickness = max(1, int(round(spacing * rng.uniform(0.03, 0.07))))
+        thickness = max(1, int(round(min(h, w) * rng.uniform(0.002, 0.006))))  # printed lines: thin
         axes = (0,) if kind.startswith("ruled") else (0, 1)
         for axis in axes:
             n = shape[axis]

@@ -182,10 +182,11 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     footprint = np.ones((size, size), bool)
     first = median(levels, footprint=footprint).astype(np.float32) / 255
     # Second pass without the ink: a thick, dense digit would otherwise darken its own paper.
-    # Ink: darker than the first estimate, or than half the paper along the border (the inside of
-    # a very thick stroke, where the first estimate saw mostly ink).
+    # Ink: darker than the first estimate, or than a third of the paper along the border (the
+    # inside of a very thick stroke, where the first estimate saw mostly ink; a deep shadow keeps
+    # more light than that).
     border = np.median(np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]))
-    paper_only = ~binary_dilation((small < 0.9 * first) | (small < 0.5 * border), iterations=2)
+    paper_only = ~binary_dilation((small < 0.9 * first) | (small < 0.35 * border), iterations=2)
     if paper_only.mean() > 0.2:
         paper = median(levels, footprint=footprint, mask=paper_only).astype(np.float32) / 255
         # no paper within reach (inside a large blob of ink): the paper's overall level
@@ -224,14 +225,15 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None) -> tuple[np.
     removed = np.zeros_like(mask)
     for axis in (1, 0):  # 1: horizontal lines (runs along a row), 0: vertical ones
         length, across = mask.shape[axis], 1 - axis
-        run = int(LINE_MIN_RUN * length)
+        run = int(LINE_MIN_RUN * length) | 1  # odd: the opening gives back exactly what it kept
         if run < 24:  # a thumbnail: too small to tell a line from a stroke
             continue
         bridge = max(3, length // 100)  # noise and JPEG break faint lines into dashes
         joined = ndimage.minimum_filter1d(ndimage.maximum_filter1d(faint.view(np.uint8), bridge, axis=axis),
                                           bridge, axis=axis)
         tolerant = ndimage.maximum_filter1d(joined, 3, axis=across)  # +-1 px of tilt
-        opened = ndimage.maximum_filter1d(ndimage.minimum_filter1d(tolerant, run, axis=axis), run, axis=axis)
+        eroded = ndimage.minimum_filter1d(tolerant, run, axis=axis, mode="constant")
+        opened = ndimage.maximum_filter1d(eroded, run, axis=axis)
         candidates = opened.astype(bool) & joined.astype(bool)
         labels, count = ndimage.label(candidates, structure=np.ones((3, 3)))
         if count == 0:
@@ -246,9 +248,9 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None) -> tuple[np.
         thickness = lines.sum() / sum(spans[i - 1] for i in long_ones)
         # Where the line is much thicker than usual a stroke lies along it (a "1" on a grid line):
         # those pixels are the stroke's, keep them.
-        wide = int(np.ceil(thickness)) + 3
-        along = ndimage.maximum_filter1d(ndimage.minimum_filter1d(lines.view(np.uint8), wide, axis=across),
-                                         wide, axis=across).astype(bool)
+        wide = (int(np.ceil(thickness)) + 3) | 1
+        thin = ndimage.minimum_filter1d(lines.view(np.uint8), wide, axis=across, mode="constant")
+        along = ndimage.maximum_filter1d(thin, wide, axis=across).astype(bool)
         lines &= ~along
         lines = ndimage.maximum_filter1d(lines.view(np.uint8), 3, axis=across).astype(bool) & ~along
         reach = 2 * int(np.ceil(thickness)) + 5

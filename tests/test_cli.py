@@ -75,6 +75,7 @@ def tiny_model_file(tmp_path):
                       tmp_path / "tiny.keras")
 
 
+@pytest.mark.slow
 def test_predict_goes_on_past_bad_files(tmp_path, tiny_model_file):
     from PIL import Image
 
@@ -98,6 +99,7 @@ def test_predict_goes_on_past_bad_files(tmp_path, tiny_model_file):
     assert plain.stderr == f"error: {junk}: not an image file (or a format Pillow cannot read)\n"
 
 
+@pytest.mark.slow
 def test_corrupt_model_file_is_one_line(tmp_path):
     bad = tmp_path / "broken.keras"
     bad.write_bytes(b"PK\x03\x04garbage")

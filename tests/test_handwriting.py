@@ -27,6 +27,7 @@ def test_draw_digit_puts_ink_in_the_box():
     assert sorted(STROKES) == list(range(10))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHIPPED_MODEL.is_file(), reason="the shipped model is not trained yet")
 def test_shipped_model_reads_drawn_digits_at_any_size_place_and_colour():
     images, truth = [], []

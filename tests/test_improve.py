@@ -51,6 +51,7 @@ def test_scorecard_row(trained):
     assert row["params"] == model.count_params() and row["training s"] == 1.2
 
 
+@pytest.mark.slow
 def test_tuner_search_space_and_table(digits):
     keras_tuner = pytest.importorskip("keras_tuner")
     import tempfile

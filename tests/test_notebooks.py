@@ -136,22 +136,27 @@ def test_readme_results_are_the_committed_notebook_run():
 
 
 def last_table(text: str, header: str) -> list[str]:
-    """The lines of the last Markdown table in ``text`` whose first line starts with ``header``."""
-    tables, current = [], []
+    """The lines of the last Markdown table in ``text`` whose first line starts with ``header``,
+    or (for a ``**title**``) the table right after the last line that starts with it."""
+    tables, current, title = [], [], ""
     for line in text.splitlines() + [""]:
         if line.startswith("|"):
             current.append(line)
         elif current:
-            tables.append(current)
+            tables.append((title, current))
             current = []
-    found = [t for t in tables if t[0].startswith(header)]
+        if line.startswith("**"):
+            title = line
+    found = [t for name, t in tables if t[0].startswith(header) or name.startswith(header)]
     assert found, f"no table starting with {header!r}"
     return found[-1]
 
 
 @pytest.mark.parametrize("notebook, header", [("02_improving_the_model.ipynb", "| model |"),
                                               ("02_improving_the_model.ipynb", "| labels per class"),
-                                              ("03_using_the_model.ipynb", "| format |")])
+                                              ("03_using_the_model.ipynb", "| format |"),
+                                              ("03_using_the_model.ipynb", "**One digit per photo"),
+                                              ("03_using_the_model.ipynb", "**Whole numbers")])
 def test_readme_tables_are_the_committed_notebooks(notebook, header):
     table = last_table(stream_text(notebook), header)
     readme = (ROOT / "README.md").read_text()

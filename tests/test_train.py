@@ -22,6 +22,7 @@ def test_a_few_steps_lower_the_loss(digits):
     assert losses[-1] < 0.7 * losses[0]
 
 
+@pytest.mark.slow
 def test_same_seed_same_weights_different_seed_different(digits):
     x, y = preprocess(digits[0][:128]), digits[1][:128]  # integer labels are one-hot encoded
     config = replace(TINY, epochs=1)
@@ -31,6 +32,7 @@ def test_same_seed_same_weights_different_seed_different(digits):
     assert any(not np.array_equal(a, c) for a, c in zip(weights[0], weights[2]))
 
 
+@pytest.mark.slow
 def test_validation_split_is_held_out(digits):
     x, y = preprocess(digits[0]), digits[1]
     _, history = train(x, y, replace(TINY, epochs=1, validation_split=0.25), verbose=0)
@@ -43,6 +45,7 @@ def test_mismatched_lengths_are_rejected(digits):
         train(preprocess(digits[0]), digits[1][:10], TINY, verbose=0)
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_cpu(digits):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
     x, y = preprocess(digits[0][:64]), digits[1][:64]
