@@ -37,7 +37,8 @@ sync: $(STAMP)
 
 tutorial: data sync
 	$(VENV)/bin/jupyter nbconvert --log-level=ERROR --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=1800 --KernelManager.transport=ipc $(NOTEBOOKS)
+	    --ExecutePreprocessor.timeout=1800 "--ExecutePreprocessor.extra_arguments=['--IPKernelApp.log_level=ERROR']" \
+	    $(NOTEBOOKS)
 	$(PY) scripts/clean_notebooks.py $(NOTEBOOKS)
 	$(PY) scripts/export_figures.py
 

@@ -6,10 +6,10 @@
 - ``fast``: the shortest way to 99.0 % found on a 2-core CPU: ONE epoch of the tutorial's
   layers without BatchNorm or dropout (conv 5x5x24 -> pool -> conv 3x3x32 -> pool -> dense 256),
   Adam(0.01, beta=(0.7, 0.9)) with 20 % warm-up then cosine, batches of 256, label smoothing
-  0.15 (chosen on the validation split, trials in issue 11).
+  0.15 (chosen on the validation split: benchmarks/recipe_search/).
 - ``accurate``: the most accurate recipe that trains in no more time than ``keras_example``:
   the tutorial network with +-2 px shift augmentation, dropout 0.3 and label smoothing 0.1, 13
-  epochs (label smoothing chosen on the validation split, trials in issue 11).
+  epochs (label smoothing chosen on the validation split: benchmarks/recipe_search/).
 - ``small``: the model shipped with the package for ``predict``: under 1 MB, trained with
   rotation, zoom and shift augmentation so that it copes with real handwriting.
 """
