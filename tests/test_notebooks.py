@@ -29,8 +29,8 @@ def committed(relative: str) -> str:
 def stream_text(notebook: str) -> str:
     """All stdout/stderr text of the committed notebook's outputs."""
     nb = json.loads(committed(f"notebooks/{notebook}"))
-    return "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
-                   for o in c["outputs"] if o.get("output_type") == "stream")
+    return "\n".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                     for o in c["outputs"] if o.get("output_type") == "stream")
 
 
 def test_every_notebook_has_a_source():
