@@ -2,11 +2,12 @@
 
     python scripts/clean_notebooks.py notebooks/*.ipynb
 
-Metadata goes through nbstripout (cell ids are dropped: they churn) (``--keep-output --keep-count``, plus the kernel's version
-details), the standard tool for this. What nbstripout cannot know about is removed here:
-TensorFlow's C++ start-up log lines (they carry a timestamp and process id, and TensorFlow 2.21
-prints them whatever TF_CPP_MIN_LOG_LEVEL says) and LiteRT's "Created ... XNNPACK delegate" line,
-so that a re-run changes only what really changed.
+Metadata goes through nbstripout (``--keep-output --keep-count``, plus the kernel's version
+details), the standard tool for this; cell ids are dropped (they churn on every save). What
+nbstripout cannot know about is removed here: TensorFlow's C++ start-up log lines (they carry a
+timestamp and process id, and TensorFlow 2.21 prints them whatever TF_CPP_MIN_LOG_LEVEL says)
+and LiteRT's "Created ... XNNPACK delegate" line, so that a re-run changes only what really
+changed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ TF_STARTUP_LOG = re.compile(
     r"|[IWE]\d{4} [\d:. ]+\d+ \w+\.cc:\d+\] .*"
     r"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."
     r"|To enable the following instructions:.*)\n?", re.M)
-EXTRA_KEYS = "metadata.language_info.version metadata.language_info.codemirror_mode metadata.language_info.pygments_lexer"
+EXTRA_KEYS = " ".join(f"metadata.language_info.{key}"
+                      for key in ("version", "codemirror_mode", "pygments_lexer"))
 
 
 def strip_tf_log(outputs: list) -> list:
