@@ -65,9 +65,8 @@ def _fetch_data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from mnist_cnn._files import check_writable
     from mnist_cnn.data import load_mnist
-    from mnist_cnn.pipeline import train_and_save
+    from mnist_cnn.pipeline import check_outputs, train_and_save
     from mnist_cnn.recipes import get_recipe
 
     try:
@@ -81,10 +80,7 @@ def _train(args: argparse.Namespace) -> int:
         if args.filters:
             changes["filters"] = tuple(args.filters)
         config = replace(config, **changes)
-        output = Path(args.output).expanduser()
-        if output.suffix != ".keras":
-            raise ValueError(f"--output {output}: a model file must end in .keras")
-        check_writable(output, overwrite=args.overwrite, what="--output")
+        output, _ = check_outputs(args.output, overwrite=args.overwrite)  # before minutes of training
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     data = load_mnist()

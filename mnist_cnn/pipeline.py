@@ -13,6 +13,25 @@ from mnist_cnn._files import atomic_path, check_writable
 from mnist_cnn.config import Config
 
 
+def check_outputs(output: str | os.PathLike, *, overwrite: bool = False) -> tuple[Path, Path]:
+    """Check that the model file ``output`` and its ``.history.json`` can be written.
+
+    Returns:
+        ``(model path, history path)``.
+
+    Raises:
+        ValueError: one line: ``output`` does not end in ``.keras``, exists without
+            ``overwrite``, or its folder cannot be written.
+    """
+    output = Path(output).expanduser()
+    if output.suffix != ".keras":
+        raise ValueError(f"--output {output}: a model file must end in .keras")
+    history_path = output.with_suffix(".history.json")
+    check_writable(output, overwrite=overwrite, what="--output")
+    check_writable(history_path, overwrite=overwrite, what="history file")
+    return output, history_path
+
+
 def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "custom",
                    overwrite: bool = False, verbose: int | str = 2, data=None) -> dict:
     """Train ``config`` on MNIST, evaluate it on the test set, save the model and its history.
@@ -42,12 +61,7 @@ def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "
     from mnist_cnn.io import save_model
     from mnist_cnn.train import train
 
-    output = Path(output).expanduser()
-    if output.suffix != ".keras":
-        raise ValueError(f"--output {output}: a model file must end in .keras")
-    history_path = output.with_suffix(".history.json")
-    check_writable(output, overwrite=overwrite, what="--output")
-    check_writable(history_path, overwrite=overwrite, what="history file")
+    output, history_path = check_outputs(output, overwrite=overwrite)
     (x_train, y_train), (x_test, y_test) = data if data is not None else load_mnist()
     start = time.perf_counter()
     model, history = train(preprocess(x_train), y_train, config, verbose=verbose)
