@@ -114,13 +114,3 @@ def compile_model(
         steps_per_execution=config.steps_per_execution,
     )
     return model
-
-
-def augment_images(x, config: Config):
-    """Apply ``config``'s augmentation layers to images ``x`` once, in training mode (what
-    ``fit`` does to every batch); returns a float32 numpy array shaped like ``x``."""
-    import numpy as np
-
-    for layer in augmentation_layers(config):
-        x = layer(x, training=True)
-    return np.asarray(x, dtype=np.float32)

@@ -11,7 +11,7 @@ from mnist_cnn.data import MnistDataError, one_hot, preprocess
 from mnist_cnn.evaluate import scorecard, shift_and_rotate
 from mnist_cnn.explain import feature_maps, first_layer_filters, grad_cam
 from mnist_cnn.fashion import load_fashion_mnist, read_idx
-from mnist_cnn.model import augment_images, build_model
+from mnist_cnn.model import build_model
 from mnist_cnn.train import train
 from mnist_cnn.transfer import few_labels, learning_curve, transfer_model
 
@@ -34,14 +34,6 @@ def test_shift_and_rotate_is_reproducible_and_changes_images(digits):
     assert a.shape == x.shape and a.dtype == np.float32 and np.array_equal(a, b)
     assert not np.array_equal(a, x) and a.min() >= 0
     assert np.array_equal(shift_and_rotate(x, max_shift=0, max_rotation=0), x)
-
-
-def test_augment_images_changes_training_images_only(digits):
-    x = preprocess(digits[0][:8])
-    config = replace(TINY, augment_rotation=20, augment_shift=3)
-    out = augment_images(x, config)
-    assert out.shape == x.shape and not np.array_equal(out, x)
-    assert np.array_equal(augment_images(x, TINY), x)  # no augmentation configured
 
 
 def test_scorecard_row(trained):
