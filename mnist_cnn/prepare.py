@@ -167,7 +167,7 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
         float32 (H, W) in (0, 1].
     """
     from PIL import Image
-    from scipy.ndimage import binary_dilation
+    from scipy.ndimage import binary_dilation, grey_closing
     from skimage.filters.rank import median
 
     h, w = grey.shape
@@ -193,6 +193,16 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
         paper = np.where(paper > 0, paper, np.median(small[paper_only]))
     else:
         paper = first
+    # A median bends a soft shadow's edge where the window holds more lit paper than shadow (near
+    # the edge, and where it meets the image border): the shadowed side comes out too bright and
+    # turns into a wedge of "ink". A closing (max filter, then min filter) with the same window
+    # keeps straight edges and ramps exactly and erases every dark mark narrower than the window,
+    # so where it is darker than the median it is the better estimate.
+    # At the image border the window would be cut short and lean towards the lit side; a point
+    # reflection across the border ("odd") continues a ramp as a ramp, so the closing stays exact.
+    r = size // 2
+    closed = grey_closing(np.pad(small, r, mode="reflect", reflect_type="odd"), size=(size, size))
+    paper = np.minimum(paper, closed[r:-r, r:-r])
     paper = np.asarray(Image.fromarray(paper, mode="F").resize((w, h), Image.Resampling.BILINEAR),
                        np.float32)
     return np.maximum(paper, 0.02)
@@ -287,9 +297,11 @@ def find_ink(
     grey, name = load_grey(image, name)
     steps = {} if steps is None else steps
     steps["greyscale"] = grey.copy()
-    # Paper vs ink: the border is mostly paper. Work with dark ink on light paper.
+    # Paper vs ink: the border is mostly paper. Work with dark ink on light paper. A light digit
+    # on a dark ground (a canvas, MNIST itself) has a dark border all round; a page half in a
+    # shadow is dark only along part of it, so the lit part decides.
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    if np.median(border) < 0.5:
+    if np.percentile(border, 90) < 0.5:
         grey = 1.0 - grey
     smooth = ndimage.gaussian_filter(grey, 0.7) if min(grey.shape) >= 64 else grey
     darkness = 1.0 - smooth / paper_brightness(smooth)

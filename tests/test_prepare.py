@@ -193,6 +193,21 @@ def test_shadow_and_gradient_do_not_change_the_result():
         assert corr(prepare_image(plain.astype(np.uint8)), prepare_image(lit)) > 0.9
 
 
+@pytest.mark.parametrize("edge, depth", [
+    (lambda yy, xx: xx + 0.5 * yy - 100, 0.55),  # most of a grey page (and its border) in shadow
+    (lambda yy, xx: 0.8 * xx - yy + 40, 0.5),  # a diagonal edge meeting the border beside the digit
+    (lambda yy, xx: yy - xx + 60, 0.45),  # the digit in the shadow, lit paper in one corner
+], ids=["page-mostly-shaded", "edge-meets-border", "digit-in-shadow"])
+def test_deep_shadows_reaching_the_border_add_no_ink(edge, depth):
+    grey_paper = 0.8 * draw_digit(3, size=(300, 300), box=(90, 60, 110, 170), pen=5).astype(np.float64)
+    light = 1 - depth / (1 + np.exp(-edge(*np.mgrid[0:300, 0:300]) / 15))
+    steps: dict = {}
+    out = prepare_image((grey_paper * light[..., None]).astype(np.uint8), steps=steps)
+    assert corr(prepare_image(grey_paper.astype(np.uint8)), out) > 0.9
+    rows, cols = np.flatnonzero(steps["digit"].any(1)), np.flatnonzero(steps["digit"].any(0))
+    assert rows[0] >= 55 and rows[-1] <= 235 and cols[0] >= 85 and cols[-1] <= 205  # only the digit
+
+
 def test_too_faint_is_refused_in_one_line():
     img = np.full((100, 100), 200, np.uint8)
     img[30:70, 48:52] = 196  # 2 % darker than the paper
