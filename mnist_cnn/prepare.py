@@ -208,7 +208,8 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     return np.maximum(paper, 0.02)
 
 
-def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None,
+                 ink: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Remove ruled / grid lines from a binary ink mask and repair the strokes that crossed them.
 
     A line is a straight horizontal (vertical) run of ink at least half the page's width (height)
@@ -219,11 +220,13 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None) -> tuple[np.
     than that unless the digit fills the frame. Where a pen stroke crossed a line, the gap left is
     closed along the stroke (a closing across the line, no wider than the line), restoring only
     pixels that were ink. Where a line is much thicker than elsewhere, a stroke runs along it and
-    those pixels are kept.
+    those pixels are kept. Given the ink's darkness, pixels on a line that are much darker than
+    the line itself (a pen stroke drawn along it) are kept too, where they join the digit.
 
     Args:
         mask: bool (H, W), True = ink.
         faint: bool (H, W), a looser ink mask to find faint lines in (default: ``mask``).
+        ink: float (H, W), the ink's darkness (optional; see :func:`find_ink`).
 
     Returns:
         ``(clean, lines)``: the mask without the lines, and the removed line pixels (bool (H, W)).
@@ -271,6 +274,17 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None) -> tuple[np.
         removed |= lines & clean & ~repaired
         clean &= ~lines
         clean |= repaired
+    if ink is not None and removed.any():
+        # Printed lines are light (blue or grey) next to a pen's ink: a removed pixel 1.3x as dark
+        # as the line's core (the median over the line of the darkest pixel nearby, so a line's
+        # fringe counts as its core) belongs to a stroke written along the line.
+        core = float(np.median(ndimage.maximum_filter(np.where(removed, ink, 0), size=3)[removed]))
+        stroke = removed & (ink > 1.3 * core)
+        if stroke.any():
+            labels, _ = ndimage.label(clean | stroke, structure=np.ones((3, 3)))
+            joined = np.isin(labels, np.unique(labels[clean])) & stroke
+            clean |= joined
+            removed &= ~joined
     return clean, removed
 
 
@@ -316,7 +330,7 @@ def find_ink(
     low = max(0.5 * threshold, 3 * noise, 0.5 * MIN_CONTRAST)
     mask = apply_hysteresis_threshold(ink, low, threshold)
     steps["ink"] = ink.copy()
-    mask, lines = remove_lines(mask, ink > max(4 * noise, 0.5 * MIN_CONTRAST))  # faint lines too
+    mask, lines = remove_lines(mask, ink > max(4 * noise, 0.5 * MIN_CONTRAST), ink)  # faint lines too
     if lines.any():
         ink = np.where(ndimage.binary_dilation(lines, iterations=1) & ~mask, 0.0, ink).astype(np.float32)
         steps["lines removed"] = np.where(mask, ink, 0.0).astype(np.float32)

@@ -163,6 +163,19 @@ def test_ruled_and_squared_lines_are_removed_and_strokes_kept(digit, grid):
     assert corr(clean, lined) > 0.9  # the "1", the bar of "4" and "7" survive, lines do not
 
 
+@pytest.mark.parametrize("grid", [False, True])
+def test_a_pen_stroke_along_a_line_is_kept(grid):
+    page = np.full((300, 400, 3), 245, np.uint8)
+    ink = np.zeros((300, 400), bool)
+    ink[60:205, 150:155] = True  # the stem of an "L" ...
+    ink[202:205, 150:230] = True  # ... and its foot, written exactly on a ruled line (rows 202-204)
+    lined = ruled(page, 45, thickness=3, grid=grid)
+    assert (lined[202:205, 300] < 245).all() and (lined[201, 300] == 245).all()
+    plain = np.where(ink[..., None], np.uint8(30), page)
+    lined = np.where(ink[..., None], np.uint8(30), lined)  # dark ink over the light printed line
+    assert corr(prepare_image(plain), prepare_image(lined)) > 0.9  # the foot survives
+
+
 def test_remove_lines_repairs_a_stroke_crossing_lines():
     mask = np.zeros((200, 300), bool)
     for row in (40, 90, 140):
