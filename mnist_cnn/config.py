@@ -38,6 +38,10 @@ class Config:
             0 disables it.
         augment_rotation: Also rotate training images by up to this many degrees (0: off).
         augment_zoom: Also zoom training images in or out by up to this fraction (0: off).
+        augment_stroke: Also change the pen of this fraction of training images: thicker by 1 or
+            2 pixels, thinner by 1, or blurred, in equal shares (0: off; see ``RandomStroke``).
+        reink_copies: Add this many re-inked copies of the training images: each digit's centre
+            line redrawn with a pen of random width (:mod:`mnist_cnn.reink`; 0: off).
         learning_rate: Peak learning rate of Adam.
         lr_schedule: ``"onecycle"`` (linear warm-up from a tenth of ``learning_rate``, then
             cosine decay to 0) or ``"constant"``.
@@ -64,6 +68,8 @@ class Config:
     augment_shift: int = 0
     augment_rotation: float = 0.0
     augment_zoom: float = 0.0
+    augment_stroke: float = 0.0
+    reink_copies: int = 0
     learning_rate: float = 3e-3
     lr_schedule: str = "onecycle"
     warmup_fraction: float = 0.2
@@ -87,6 +93,8 @@ class Config:
             problems.append(f"dense_units must be >= 0, got {self.dense_units}")
         if self.augment_shift < 0 or self.augment_rotation < 0 or not 0 <= self.augment_zoom < 1:
             problems.append("augment_shift and augment_rotation must be >= 0 and augment_zoom in [0, 1)")
+        if not 0.0 <= self.augment_stroke <= 1.0 or self.reink_copies < 0:
+            problems.append("augment_stroke must be in [0, 1] and reink_copies >= 0")
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if self.learning_rate <= 0:

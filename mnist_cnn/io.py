@@ -59,6 +59,8 @@ def load_model(path: str | os.PathLike):
     """
     import keras
 
+    import mnist_cnn.model  # noqa: F401  (registers RandomStroke, which the small recipe's models hold)
+
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")

@@ -11,7 +11,9 @@
   the tutorial network with +-2 px shift augmentation, dropout 0.3 and label smoothing 0.1, 13
   epochs (label smoothing chosen on the validation split: benchmarks/recipe_search/).
 - ``small``: the model shipped with the package for ``predict``: under 1 MB, trained with
-  rotation, zoom and shift augmentation so that it copes with real handwriting.
+  rotation, zoom and shift augmentation, random pens (``augment_stroke``) and one re-inked copy
+  of its training images (``reink_copies``) so that it copes with real handwriting and real pens
+  (chosen on the validation split and the *dev* photos of :mod:`mnist_cnn.photos`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ RECIPES: dict[str, Config] = {
                     adam_beta_1=0.7, adam_beta_2=0.9, label_smoothing=0.15, epochs=1),
     "accurate": replace(Config(), augment_shift=2, epochs=13, dropout=0.3, label_smoothing=0.1),
     "small": replace(Config(), filters=(16, 32), dense_units=128, augment_rotation=12,
-                     augment_zoom=0.15, augment_shift=3, epochs=10, dropout=0.3),
+                     augment_zoom=0.15, augment_shift=3, augment_stroke=0.5, reink_copies=1,
+                     epochs=10, dropout=0.3),
 }
 
 

@@ -47,7 +47,9 @@ def train(
     Args:
         x_train: Preprocessed images, float32 (n, 28, 28, 1) in [0, 1] (see ``preprocess``).
         y_train: One-hot labels (n, 10), or integer labels (n,) which are one-hot encoded.
-        config: The recipe; ``config.seed`` is applied with :func:`set_seed` first.
+        config: The recipe; ``config.seed`` is applied with :func:`set_seed` first. With
+            ``reink_copies``, re-inked copies of the training images are added (``fit``
+            shuffles them in).
         validation_data: ``(x_val, y_val)``; default: the last ``config.validation_split`` of
             the training set, as ``model.fit(validation_split=...)`` does.
         strategy: An optional ``tf.distribute.Strategy``: ``MirroredStrategy`` for the GPUs
@@ -80,6 +82,12 @@ def train(
     elif validation_data is not None and np.asarray(validation_data[1]).ndim == 1:
         validation_data = (validation_data[0], one_hot(validation_data[1]))
 
+    if config.reink_copies:  # training images only: validation stays plain MNIST
+        from mnist_cnn.reink import reink_images
+
+        x_train = np.concatenate([x_train] + [reink_images(x_train, seed=config.seed + k)
+                                              for k in range(config.reink_copies)])
+        y_train = np.concatenate([y_train] * (config.reink_copies + 1))
     strategy = strategy or tf.distribute.get_strategy()
     config = scale_for_replicas(config, strategy.num_replicas_in_sync)
     set_seed(config.seed)

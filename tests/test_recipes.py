@@ -59,7 +59,8 @@ def test_recipe_builds_the_model_its_config_describes(name):
     assert ("Dropout" in kinds(model)) == (config.dropout > 0)
     hidden = [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)][:-1]
     assert hidden == ([config.dense_units] if config.dense_units else [])
-    augmenting = bool(config.augment_shift or config.augment_rotation or config.augment_zoom)
+    augmenting = bool(config.augment_shift or config.augment_rotation or config.augment_zoom
+                      or config.augment_stroke)
     assert model.layers[0].name.startswith("augment") == augmenting
     assert model.output_shape == (None, 10)
 
