@@ -75,6 +75,7 @@ def _train(args: argparse.Namespace) -> int:
             "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
             "seed": args.seed, "augment_shift": args.augment_shift,
             "augment_rotation": args.augment_rotation, "augment_zoom": args.augment_zoom,
+            "augment_stroke": args.augment_stroke, "reink_copies": args.reink_copies,
             "dense_units": args.dense_units,
         }.items() if v is not None}
         if args.filters:
@@ -256,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     for flag, kind in [("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
                        ("--seed", int), ("--augment-shift", int), ("--augment-rotation", float),
-                       ("--augment-zoom", float), ("--dense-units", int)]:
+                       ("--augment-zoom", float), ("--augment-stroke", float), ("--reink-copies", int),
+                       ("--dense-units", int)]:
         train.add_argument(flag, type=kind, help="override the recipe's value")
     train.add_argument("--filters", type=int, nargs="+", help="filters per conv block")
     train.set_defaults(func=_train)

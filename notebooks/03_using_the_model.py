@@ -65,9 +65,12 @@ from mnist_cnn.predict import predict_images, prepare_image
 # `load_shipped_model()` loads the model in `mnist_cnn/models/`. It is the tutorial's CNN made
 # smaller (16 and 32 filters, a 128-unit dense layer) and trained with **data augmentation**:
 # every training image was randomly rotated (up to 12°), zoomed (up to 15 %) and shifted (up to
-# 3 pixels). That costs a little accuracy on MNIST itself but makes the model far less fussy about
-# how a digit is placed, which matters for photos of real handwriting. Everything the notebook
-# writes goes into `artifacts/` next to it.
+# 3 pixels), and half of them got a different pen (1 or 2 pixels thicker, 1 thinner, or blurred:
+# the `RandomStroke` layer of `mnist_cnn.model`). It also saw every training digit a second time
+# *re-inked*: its centre line redrawn with a pen of even, random width (`mnist_cnn.reink`),
+# because a ballpoint or a marker in a photo looks like that, not like MNIST's scanned strokes.
+# Both make the model less fussy about how a digit is placed and drawn, which matters for photos
+# of real handwriting. Everything the notebook writes goes into `artifacts/` next to it.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -223,12 +226,15 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 # join the digit, pencil is faint, and a shadow darkens part of the page. `prepare_image` handles
 # these before the steps above:
 #
-# - it estimates the paper's brightness everywhere with a large median filter and divides it
-#   out, so a gradient or a soft shadow disappears and only the ink stays dark;
+# - it estimates the paper's brightness everywhere and divides it out, so a gradient or a soft
+#   shadow disappears and only the ink stays dark. The estimate is the darker of a large median
+#   filter and a grey-level *closing* (a maximum filter, then a minimum filter), which erases
+#   every dark mark narrower than its window but keeps a shadow's straight edge where it is;
 # - it removes **ruled and grid lines** with a morphological *opening*: keeping only the ink that
 #   survives sliding a straight line half the page long along it. A digit's strokes are never that
 #   long and straight, the paper's lines are; they are subtracted, and where a pen stroke crossed a
-#   line the small gap is closed again.
+#   line the small gap is closed again. Printed lines are light, so line pixels much darker than
+#   the line (a pen stroke written along it, like the foot of a 2) are kept.
 #
 # To measure this honestly, `mnist_cnn.photos` generates a seeded set of photos: real handwriting
 # (MNIST *test* digits, the UCI digits redrawn as pen strokes, and drawn strokes) on white, cream,
@@ -355,7 +361,8 @@ _ = app.launch(prevent_thread_lock=True, height=1000)
 # 1. Feed `predict_images` a digit without the preparation (just resized to 28×28 with
 #    `PIL.Image.resize`) and compare the predictions: which step matters most?
 # 2. Train your own model with `python -m mnist_cnn train --recipe small --augment-rotation 0
-#    --augment-zoom 0 --augment-shift 0 -o plain.keras` and compare its `handwriting_accuracy`.
+#    --augment-zoom 0 --augment-shift 0 --augment-stroke 0 --reink-copies 0 -o plain.keras` and
+#    compare its `handwriting_accuracy`.
 # 3. Photograph a digit you wrote, upload it, and run `predict_images(["my_digit.jpg"])`; if it is
 #    misread, look at `python -m mnist_cnn predict my_digit.jpg --show seen.png`.
 

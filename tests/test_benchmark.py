@@ -72,3 +72,17 @@ def test_forward_flops_counts_conv_and_dense_multiply_adds():
     conv = 2 * 26 * 26 * 3 * 3 * 1 * 4
     dense = 2 * (26 * 26 * 4) * 10
     assert benchmark.forward_flops(model) == conv + dense
+
+
+def test_inference_table_gives_each_ratio_as_a_range():
+    import inference
+
+    result = {"machine": "cpu", "reference_predict_images_per_second": 10_000.0,
+              "reference_predict_one_ms": 50.0,
+              "rows": [{"model": "int8", "batch": 250, "threads": 2, "images_per_second": 45_000.0,
+                        "ratio": [4.2, 4.8], "test_accuracy": 0.991},
+                       {"model": "float32", "batch": 1, "threads": 1, "latency_ms": 0.04,
+                        "ratio": [1250.0, 1250.0], "test_accuracy": 0.9912}]}
+    table = inference.format_table(result).splitlines()
+    assert table[-2] == "| int8 | 250 | 2 | 45,000 img/s | 4.2–4.8× | 99.10% |"
+    assert table[-1] == "| float32 | 1 | 1 | 0.040 ms | 1250.0× | 99.12% |"

@@ -1,0 +1,129 @@
+"""Inference speed of LiteRT settings against the Keras example's ``model.predict``, in one process.
+
+    python benchmarks/inference.py            # about 3 minutes on 2 CPU cores
+    python benchmarks/inference.py --quick    # smoke test: fewer repeats
+
+The main benchmark (``benchmark.py``) measures each recipe's ``predict`` and LiteRT float32
+throughput in separate processes, minutes apart, so on a shared machine its ratios span a wide
+range. This script answers one question, what LiteRT setting reaches 4x the reference's
+``predict``, with every measurement taken in one process and the reference's ``predict``
+measured again between every two variants (each ratio uses the reference timings just before
+and after it, reported as a range).
+
+The model is the ``fast`` recipe trained for its one epoch (seed 0; the tutorial's layers
+without BatchNorm or dropout, 215,194 parameters); the reference is the ``keras_example``
+network (speed does not depend on its weights, so it is not trained). Variants: LiteRT float32
+and int8 (calibrated on 300 training images, never on the test images it is scored on), batches
+of 250 or 1,000 images, 1 or 2 threads; and one image at a time. Accuracy is on the 10,000 test
+images.
+
+Writes ``benchmarks/results/inference[-quick].json`` and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def median_seconds(fn, repeats: int) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` calls, after one warm-up call."""
+    import numpy as np
+
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke test: fewer repeats")
+    args = parser.parse_args(argv)
+    repeats = 1 if args.quick else 5
+
+    from mnist_cnn.cli import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from benchmark import cpu_model
+
+    from mnist_cnn.data import load_mnist, one_hot, preprocess
+    from mnist_cnn.export import export_tflite, tflite_predict_fn
+    from mnist_cnn.model import build_model, compile_model
+    from mnist_cnn.recipes import get_recipe
+    from mnist_cnn.train import set_seed
+
+    (x_all, y_all), (x_test, y_test) = load_mnist(verbose=False)
+    x_train, x_test = preprocess(x_all[:54_000]), preprocess(x_test)
+    config = get_recipe("fast")
+    set_seed(0)
+    model = compile_model(build_model(config), config, num_train=len(x_train))
+    model.fit(x_train, one_hot(y_all[:54_000]), batch_size=config.batch_size, epochs=config.epochs, verbose=0)
+    reference = build_model(get_recipe("keras_example"))
+
+    def reference_rate() -> float:
+        return len(x_test) / median_seconds(lambda: reference.predict(x_test, batch_size=1000, verbose=0),
+                                            repeats)
+
+    one = x_test[:1]
+    reference_one = median_seconds(lambda: reference.predict(one, verbose=0), 10 * repeats)
+    rows, before = [], reference_rate()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {"float32": export_tflite(model, Path(tmp) / "float32.tflite"),
+                 "int8": export_tflite(model, Path(tmp) / "int8.tflite", representative=x_train[:300])}
+        for kind, path in files.items():
+            accuracy = float((tflite_predict_fn(path, 1000, 2)(x_test).argmax(1) == y_test).mean())
+            for batch in (250, 1000):
+                for threads in (1, 2):
+                    predict = tflite_predict_fn(path, batch_size=batch, threads=threads)
+                    rate = len(x_test) / median_seconds(lambda f=predict: f(x_test), repeats)
+                    after = reference_rate()
+                    rows.append({"model": kind, "batch": batch, "threads": threads, "images_per_second": rate,
+                                 "ratio": sorted([rate / before, rate / after]), "test_accuracy": accuracy})
+                    before = after
+            single = tflite_predict_fn(path, batch_size=1, threads=1)
+            latency = median_seconds(lambda f=single: f(one), 100 * repeats)
+            rows.append({"model": kind, "batch": 1, "threads": 1, "latency_ms": latency * 1000,
+                         "ratio": [reference_one / latency] * 2, "test_accuracy": accuracy})
+    result = {"machine": cpu_model(), "reference_predict_images_per_second": before,
+              "reference_predict_one_ms": reference_one * 1000, "rows": rows, "quick": args.quick}
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"inference{'-quick' if args.quick else ''}.json"
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(format_table(result))
+    print(f"\nwrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    return 0
+
+
+def format_table(result: dict) -> str:
+    """The rows of a result as a Markdown table (ratios as low–high ranges)."""
+    lines = [f"Machine: {result['machine']}; reference `predict`: "
+             f"{result['reference_predict_images_per_second']:,.0f} img/s (batches of 1,000), "
+             f"{result['reference_predict_one_ms']:.1f} ms for one image", "",
+             "| LiteRT model | batch | threads | img/s or ms per image | × reference predict | test acc |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in result["rows"]:
+        speed = (f"{r['images_per_second']:,.0f} img/s" if "images_per_second" in r
+                 else f"{r['latency_ms']:.3f} ms")
+        low, high = r["ratio"]
+        ratio = f"{low:.1f}×" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}–{high:.1f}×"
+        lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {speed} | {ratio} | "
+                     f"{r['test_accuracy']:.2%} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
