@@ -27,26 +27,12 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def median_seconds(fn, repeats: int) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` calls, after one warm-up call."""
-    import numpy as np
-
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_cnn.cli import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from benchmark import cpu_model
+    from benchmark import cpu_model, median_seconds
 
     from mnist_cnn.data import load_mnist, one_hot, preprocess
     from mnist_cnn.export import export_tflite, tflite_predict_fn
