@@ -35,6 +35,7 @@ TARGET_STROKE = 2.2  #: typical MNIST pen width in pixels, inside the 20x20 box
 MIN_CONTRAST = 0.1  #: darkest ink (relative to the paper) below which nothing counts as written
 LINE_MIN_RUN = 0.5  #: a ruled line is a straight run of ink at least this fraction of the page ...
 LINE_MIN_SPAN = 0.8  #: ... and, with its tilt, spans at least this fraction of it
+LINE_MAX_TILT = 10.0  #: lines tilted by up to this many degrees (a page photographed askew) are found
 GREY_WEIGHTS = (0.299, 0.587, 0.114)  #: ITU-R 601-2 luma, what Pillow's convert("L") uses
 
 
@@ -288,6 +289,67 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None,
     return clean, removed
 
 
+def line_tilt(mask: np.ndarray, max_angle: float = LINE_MAX_TILT, step: float = 0.2) -> float:
+    """How far to turn an ink mask to level a page's ruled or grid lines; 0.0 if it has none.
+
+    For each candidate angle the ink pixels are counted along straight lines of that direction
+    (a projection profile): a printed line at that angle piles up into one or two bins. The angle
+    whose fullest line holds the most ink wins, in either family (near horizontal, near vertical),
+    if it holds clearly more than at 0 degrees and that line runs along at least ``LINE_MIN_SPAN``
+    of the page's width (or height): a digit's stroke is never that long.
+
+    Args:
+        mask: bool (H, W), True = ink.
+        max_angle: Largest tilt tried, in degrees, each way.
+        step: Angle step in degrees.
+
+    Returns:
+        Degrees anticlockwise, as :func:`scipy.ndimage.rotate` turns an image: ``_rotate(a,
+        line_tilt(a))`` has level lines. Tilts under half a step count as 0.
+    """
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return 0.0
+    stride = max(1, len(ys) // 200_000)  # a sample of the ink is enough, and fast
+    ys, xs = ys[::stride].astype(np.float64), xs[::stride].astype(np.float64)
+    h, w = mask.shape
+    best, best_fill, best_line, level_fill = 0.0, 0.0, None, 0.0
+    steps = np.arange(0, max_angle + step / 2, step)
+    for angle in np.stack([steps, -steps], axis=1).ravel()[1:]:  # 0, +-step, +-2 step, ...
+        c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+        rows, cols = ys * c - xs * s, xs * c + ys * s  # across and along near-horizontal lines
+        for across, along, length in ((rows, cols, w), (cols, rows, h)):
+            bins = np.round(across - across.min()).astype(np.int64)
+            # ink within 3 bins: a printed line 1-3 px thick counts whole at its own angle
+            sums = np.convolve(np.bincount(bins), np.ones(3), mode="same")
+            top = int(np.argmax(sums))
+            if angle == 0:
+                level_fill = max(level_fill, sums[top])
+            if sums[top] > best_fill * 1.001:  # a tie keeps the smaller tilt, tried first
+                best, best_fill = float(angle), sums[top]
+                best_line = (along[np.abs(bins - top) <= 1], length)
+    # Level lines score almost as well a fraction of a degree off (thick or blurred lines); a real
+    # tilt spreads a line over many bins at 0 degrees, so its best score is far higher.
+    if best == 0.0 or best_line is None or best_fill < 1.25 * level_fill:
+        return 0.0
+    # The fullest line must run along most of the page (a long digit stroke does not).
+    along, length = best_line
+    covered = np.unique(np.round(along / stride).astype(np.int64)).size * stride
+    return best if covered >= LINE_MIN_SPAN * length else 0.0
+
+
+def _rotate(a: np.ndarray, angle: float, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Rotate an image anticlockwise by ``angle`` degrees into a larger float32 frame (zero
+    outside); with ``shape``, crop that many pixels from the centre (to undo an earlier turn)."""
+    from scipy import ndimage
+
+    out = ndimage.rotate(a.astype(np.float32), angle, reshape=True, order=1, mode="constant", cval=0.0)
+    if shape is None:
+        return out
+    top, left = (out.shape[0] - shape[0]) // 2, (out.shape[1] - shape[1]) // 2
+    return out[top:top + shape[0], left:left + shape[1]]
+
+
 def find_ink(
     image: np.ndarray | str | os.PathLike, name: str | None = None, steps: dict | None = None
 ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -330,7 +392,15 @@ def find_ink(
     low = max(0.5 * threshold, 3 * noise, 0.5 * MIN_CONTRAST)
     mask = apply_hysteresis_threshold(ink, low, threshold)
     steps["ink"] = ink.copy()
-    mask, lines = remove_lines(mask, ink > max(4 * noise, 0.5 * MIN_CONTRAST), ink)  # faint lines too
+    faint = ink > max(4 * noise, 0.5 * MIN_CONTRAST)  # faint lines too
+    tilt = line_tilt(mask) if min(mask.shape) >= 48 else 0.0
+    if tilt:  # a page photographed askew: level its lines, remove them, turn the result back
+        level = [_rotate(a, tilt) for a in (mask, faint, ink)]
+        clean, lines = remove_lines(level[0] > 0.5, level[1] > 0.5, level[2])
+        mask = mask & (_rotate(clean, -tilt, mask.shape) > 0.5)
+        lines = _rotate(lines, -tilt, mask.shape) > 0.5
+    else:
+        mask, lines = remove_lines(mask, faint, ink)
     if lines.any():
         ink = np.where(ndimage.binary_dilation(lines, iterations=1) & ~mask, 0.0, ink).astype(np.float32)
         steps["lines removed"] = np.where(mask, ink, 0.0).astype(np.float32)

@@ -176,6 +176,32 @@ def test_a_pen_stroke_along_a_line_is_kept(grid):
     assert corr(prepare_image(plain), prepare_image(lined)) > 0.9  # the foot survives
 
 
+@pytest.mark.parametrize("angle", [-7, 3.5])
+@pytest.mark.parametrize("grid", [False, True])
+def test_lines_of_a_page_photographed_askew_are_removed(angle, grid):
+    def askew(page):
+        return np.asarray(Image.fromarray(page).rotate(angle, resample=Image.Resampling.BILINEAR,
+                                                       fillcolor=(245, 245, 245)))
+
+    plain = draw_digit(4, size=(420, 320), box=(160, 70, 90, 170), pen=5, seed=4)
+    steps: dict = {}
+    lined = prepare_image(askew(ruled(plain, 45, grid=grid)), steps=steps)
+    assert "lines removed" in steps
+    assert corr(prepare_image(askew(plain)), lined) > 0.9
+
+
+def test_line_tilt_measures_the_lines_not_the_digit():
+    from mnist_cnn.prepare import line_tilt
+
+    page = np.zeros((300, 400), bool)
+    page[20::40] = True  # level ruled lines
+    assert line_tilt(page) == 0.0
+    tilted = np.asarray(Image.fromarray(page).rotate(-6, expand=False)) > 0  # clockwise 6 degrees
+    assert line_tilt(tilted) == pytest.approx(6.0, abs=0.3)
+    digit = draw_digit(1, size=(300, 400), box=(150, 30, 60, 240), pen=6).min(axis=2) < 128
+    assert line_tilt(digit) == 0.0  # a stroke is never as long as a line
+
+
 def test_remove_lines_repairs_a_stroke_crossing_lines():
     mask = np.zeros((200, 300), bool)
     for row in (40, 90, 140):
