@@ -267,6 +267,36 @@ def number_photos(split: str = "dev", n: int = 100, phone_rate: float = 0.0) -> 
         yield Photo(data, suffix, "".join(str(d) for d in digits), conditions, boxes)
 
 
+def tilted_photos(split: str = "test", n: int = 600, max_angle: float = 8.0) -> Iterator[Photo]:
+    """The ruled and squared paper photos among :func:`digit_photos` ``(split, n)``, each page turned
+    by a seeded angle within +-``max_angle`` degrees: a notebook photographed askew.
+
+    The corners the turn uncovers are filled with the photo's border colour; the file is saved
+    again in its own format (JPEG and WebP at quality 90) and mode. ``conditions`` gains "page
+    tilt": the angle's size, rounded to a band ("0-2", "2-5" or "5-8" degrees).
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(SPLIT_SEEDS[split] + 2)
+    for photo in digit_photos(split, n):
+        if photo.conditions["paper"] not in _LINE_RGB:
+            continue
+        angle = float(rng.uniform(-max_angle, max_angle))
+        with Image.open(io.BytesIO(photo.data)) as img:
+            img.load()
+            rgb = np.asarray(img.convert("RGB"))
+            border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+            fill = tuple(int(v) for v in np.median(border, axis=0))
+            turned = img.convert("RGB").rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+            turned = turned.convert(img.mode) if img.mode in ("L", "RGBA") else turned
+        buffer = io.BytesIO()
+        kind = {".png": "PNG", ".jpg": "JPEG", ".webp": "WEBP"}[photo.suffix]
+        turned.save(buffer, kind, **({} if kind == "PNG" else {"quality": 90}))
+        band = "0-2" if abs(angle) < 2 else "2-5" if abs(angle) < 5 else "5-8"
+        yield Photo(buffer.getvalue(), photo.suffix, photo.label,
+                    {**photo.conditions, "page tilt": f"{band} degrees"}, None)
+
+
 def accuracy_table(results: list[tuple[dict, bool]]) -> list[tuple[str, str, int, float]]:
     """Accuracy per condition: rows ``(condition, value, n, accuracy)``, "all" first.
 
@@ -292,11 +322,12 @@ def format_table(rows: list[tuple[str, str, int, float]], title: str = "") -> st
 
 
 def evaluate_digits(split: str = "test", n: int = 600, model=None, folder=None,
-                    phone_rate: float = 0.03) -> list[tuple[dict, bool]]:
+                    phone_rate: float = 0.03, photos=None) -> list[tuple[dict, bool]]:
     """Write :func:`digit_photos` to files, read them with ``predict_images``; ``(conditions, correct)``.
 
     Args:
         folder: Where to write the photos (default: a temporary folder, deleted afterwards).
+        photos: Other photos to read instead (for example :func:`tilted_photos`).
     """
     import tempfile
     from pathlib import Path
@@ -310,16 +341,16 @@ def evaluate_digits(split: str = "test", n: int = 600, model=None, folder=None,
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(folder or tmp)
         root.mkdir(parents=True, exist_ok=True)
-        photos, paths = [], []
-        for i, photo in enumerate(digit_photos(split, n, phone_rate)):
+        read, paths = [], []
+        for i, photo in enumerate(digit_photos(split, n, phone_rate) if photos is None else photos):
             path = root / f"{split}_{i:04d}_{photo.label}{photo.suffix}"
             path.write_bytes(photo.data)
-            photos.append(photo)
+            read.append(photo)
             paths.append(path)
         results = []
         for start in range(0, len(paths), 64):  # batches keep memory low with phone-sized photos
             results += predict_images(paths[start:start + 64], model=model)
-    return [(p.conditions, r.error is None and str(r.label) == p.label) for p, r in zip(photos, results)]
+    return [(p.conditions, r.error is None and str(r.label) == p.label) for p, r in zip(read, results)]
 
 
 def evaluate_numbers(split: str = "test", n: int = 200, model=None) -> list[tuple[dict, bool]]:

@@ -156,6 +156,7 @@ def last_table(text: str, header: str) -> list[str]:
                                               ("02_improving_the_model.ipynb", "| labels per class"),
                                               ("03_using_the_model.ipynb", "| format |"),
                                               ("03_using_the_model.ipynb", "**One digit per photo"),
+                                              ("03_using_the_model.ipynb", "**Ruled and squared paper"),
                                               ("03_using_the_model.ipynb", "**Whole numbers")])
 def test_readme_tables_are_the_committed_notebooks(notebook, header):
     table = last_table(stream_text(notebook), header)

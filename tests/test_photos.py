@@ -50,3 +50,30 @@ def test_accuracy_table_counts_per_condition():
     assert ("paper", "white", 2, 0.5) in rows and ("paper", "ruled blue", 1, 1.0) in rows
     text = format_table(rows)
     assert "| paper | white | 2 | 50.0% |" in text and np.isclose(rows[0][3], 2 / 3)
+
+
+def test_tilted_photos_are_the_lined_pages_turned():
+    from mnist_cnn.photos import tilted_photos
+
+    lined = ("ruled blue", "ruled grey", "squared")
+    plain = [p for p in digit_photos("dev", 12) if p.conditions["paper"] in lined]
+    tilted = list(tilted_photos("dev", 12))
+    assert [p.label for p in tilted] == [p.label for p in plain] and tilted
+    assert [p.data for p in tilted] == [p.data for p in tilted_photos("dev", 12)]  # seeded
+    for before, after in zip(plain, tilted):
+        assert after.conditions["page tilt"] in ("0-2 degrees", "2-5 degrees", "5-8 degrees")
+        with Image.open(io.BytesIO(before.data)) as a, Image.open(io.BytesIO(after.data)) as b:
+            assert a.size == b.size and a.mode == b.mode and a.format == b.format
+
+
+def test_evaluate_digits_reads_every_photo_given(tmp_path):
+    from mnist_cnn.io import load_shipped_model
+    from mnist_cnn.photos import evaluate_digits, tilted_photos
+
+    model = load_shipped_model()
+    results = evaluate_digits("dev", 4, model=model, folder=tmp_path)
+    assert len(results) == 4 and len(list(tmp_path.iterdir())) == 4
+    assert all(isinstance(ok, bool) and "paper" in c for c, ok in results)
+    tilted = evaluate_digits(photos=tilted_photos("dev", 12), model=model)
+    assert len(tilted) == len(list(tilted_photos("dev", 12))) > 0
+    assert all("page tilt" in c for c, _ in tilted)
