@@ -7,11 +7,13 @@ is in the middle. :func:`prepare_image` repeats those steps for an arbitrary pho
 
 1. read it safely (any of L / RGB / RGBA / palette / 16-bit; no pickles, no code, a pixel limit
    against decompression bombs), composite transparency on white, convert to greyscale;
-2. detect the paper from the image border; divide by the paper's own brightness (estimated with a
-   wide median filter, so gradients and soft shadows cancel out) to get the ink's darkness;
+2. detect the paper from the image border (its lit part); divide by the paper's own brightness
+   (the darker of a wide median filter and a grey-level closing, so gradients and soft shadows
+   cancel out) to get the ink's darkness;
 3. threshold the ink (Otsu's method, never below the paper's noise), then remove ruled and grid
    lines: long thin horizontal / vertical runs that span the page (a morphological opening with a
-   line half the page long), and repair the digit's strokes where they crossed a line;
+   line half the page long, on a levelled copy if the page is askew), repair the digit's strokes
+   where they crossed a line, and keep strokes written along a line (darker than the line);
 4. keep the digit (pieces at least 10 % of the largest; specks dropped), crop to it, thicken pen
    strokes that would vanish when shrunk, scale into 20x20;
 5. centre by centre of mass in 28x28.
