@@ -211,8 +211,8 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     return np.maximum(paper, 0.02)
 
 
-def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None,
-                 ink: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndarray | None = None,
+                 page: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Remove ruled / grid lines from a binary ink mask and repair the strokes that crossed them.
 
     A line is a straight horizontal (vertical) run of ink at least half the page's width (height)
@@ -230,6 +230,9 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None,
         mask: bool (H, W), True = ink.
         faint: bool (H, W), a looser ink mask to find faint lines in (default: ``mask``).
         ink: float (H, W), the ink's darkness (optional; see :func:`find_ink`).
+        page: bool (H, W), where the photo is, in a turned copy larger than the photo. Lines are
+            looked for as if each row (column) went on to the frame's edge with the values at
+            the page's edge, so a line cut short by a corner of the page still spans the frame.
 
     Returns:
         ``(clean, lines)``: the mask without the lines, and the removed line pixels (bool (H, W)).
@@ -245,7 +248,8 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None,
         if run < 24:  # a thumbnail: too small to tell a line from a stroke
             continue
         bridge = max(3, length // 100)  # noise and JPEG break faint lines into dashes
-        joined = ndimage.minimum_filter1d(ndimage.maximum_filter1d(faint.view(np.uint8), bridge, axis=axis),
+        source = faint if page is None else _extend_to_frame(faint, page, axis)
+        joined = ndimage.minimum_filter1d(ndimage.maximum_filter1d(source.view(np.uint8), bridge, axis=axis),
                                           bridge, axis=axis)
         tolerant = ndimage.maximum_filter1d(joined, 3, axis=across)  # +-1 px of tilt
         eroded = ndimage.minimum_filter1d(tolerant, run, axis=axis, mode="constant")
@@ -289,6 +293,18 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None,
             clean |= joined
             removed &= ~joined
     return clean, removed
+
+
+def _extend_to_frame(a: np.ndarray, page: np.ndarray, axis: int) -> np.ndarray:
+    """Copy each row (``axis=1``) or column (``axis=0``) of ``a`` outwards from the ends of
+    ``page`` in it to the edges of the frame (rows without page are left as they are)."""
+    moved = np.moveaxis(a, axis, 1)
+    inside = np.moveaxis(page, axis, 1)
+    has = inside.any(axis=1)
+    first = np.where(has, inside.argmax(axis=1), 0)
+    last = np.where(has, inside.shape[1] - 1 - inside[:, ::-1].argmax(axis=1), inside.shape[1] - 1)
+    index = np.clip(np.arange(inside.shape[1])[None, :], first[:, None], last[:, None])
+    return np.moveaxis(np.take_along_axis(moved, index, axis=1), 1, axis)
 
 
 def line_tilt(mask: np.ndarray, max_angle: float = LINE_MAX_TILT, step: float = 0.2) -> float:
@@ -397,8 +413,8 @@ def find_ink(
     faint = ink > max(4 * noise, 0.5 * MIN_CONTRAST)  # faint lines too
     tilt = line_tilt(mask) if min(mask.shape) >= 48 else 0.0
     if tilt:  # a page photographed askew: level its lines, remove them, turn the result back
-        level = [_rotate(a, tilt) for a in (mask, faint, ink)]
-        clean, lines = remove_lines(level[0] > 0.5, level[1] > 0.5, level[2])
+        level = [_rotate(a, tilt) for a in (mask, faint, ink, np.ones(mask.shape, np.float32))]
+        clean, lines = remove_lines(level[0] > 0.5, level[1] > 0.5, level[2], page=level[3] > 0.5)
         mask = mask & (_rotate(clean, -tilt, mask.shape) > 0.5)
         lines = _rotate(lines, -tilt, mask.shape) > 0.5
     else:

@@ -190,6 +190,16 @@ def test_lines_of_a_page_photographed_askew_are_removed(angle, grid):
     assert corr(prepare_image(askew(plain)), lined) > 0.9
 
 
+def test_lines_cut_short_by_a_turned_page_corner_are_removed():
+    def askew(page):
+        return np.asarray(Image.fromarray(page).rotate(8, resample=Image.Resampling.BILINEAR,
+                                                       fillcolor=(245, 245, 245)))
+
+    plain = draw_digit(7, size=(420, 320), box=(30, 20, 80, 130), pen=5, seed=7)  # near a corner
+    lined = ruled(plain, 30, grid=True)
+    assert corr(prepare_image(askew(plain)), prepare_image(askew(lined))) > 0.9
+
+
 def test_line_tilt_measures_the_lines_not_the_digit():
     from mnist_cnn.prepare import line_tilt
 
