@@ -277,6 +277,8 @@ def tilted_photos(split: str = "test", n: int = 600, max_angle: float = 8.0) -> 
     """
     from PIL import Image
 
+    from mnist_cnn.prepare import border_pixels
+
     rng = np.random.default_rng(SPLIT_SEEDS[split] + 2)
     for photo in digit_photos(split, n):
         if photo.conditions["paper"] not in _LINE_RGB:
@@ -285,8 +287,7 @@ def tilted_photos(split: str = "test", n: int = 600, max_angle: float = 8.0) -> 
         with Image.open(io.BytesIO(photo.data)) as img:
             img.load()
             rgb = np.asarray(img.convert("RGB"))
-            border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-            fill = tuple(int(v) for v in np.median(border, axis=0))
+            fill = tuple(int(v) for v in np.median(border_pixels(rgb), axis=0))
             turned = img.convert("RGB").rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
             turned = turned.convert(img.mode) if img.mode in ("L", "RGBA") else turned
         buffer = io.BytesIO()

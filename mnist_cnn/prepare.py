@@ -38,7 +38,13 @@ MIN_CONTRAST = 0.1  #: darkest ink (relative to the paper) below which nothing c
 LINE_MIN_RUN = 0.5  #: a ruled line is a straight run of ink at least this fraction of the page ...
 LINE_MIN_SPAN = 0.8  #: ... and, with its tilt, spans at least this fraction of it
 LINE_MAX_TILT = 10.0  #: lines tilted by up to this many degrees (a page photographed askew) are found
+LINE_MIN_PIXELS = 24  #: a shorter run cannot be told from a pen stroke (thumbnails keep their lines)
 GREY_WEIGHTS = (0.299, 0.587, 0.114)  #: ITU-R 601-2 luma, what Pillow's convert("L") uses
+
+
+def border_pixels(a: np.ndarray) -> np.ndarray:
+    """The pixels along the four edges of an (H, W) or (H, W, C) image, as one (n,) or (n, C) array."""
+    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
 
 
 class ImageError(ValueError):
@@ -188,7 +194,7 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     # Ink: darker than the first estimate, or than a third of the paper along the border (the
     # inside of a very thick stroke, where the first estimate saw mostly ink; a deep shadow keeps
     # more light than that).
-    border = np.median(np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]))
+    border = np.median(border_pixels(small))
     paper_only = ~binary_dilation((small < 0.9 * first) | (small < 0.35 * border), iterations=2)
     if paper_only.mean() > 0.2:
         paper = median(levels, footprint=footprint, mask=paper_only).astype(np.float32) / 255
@@ -245,7 +251,7 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
     for axis in (1, 0):  # 1: horizontal lines (runs along a row), 0: vertical ones
         length, across = mask.shape[axis], 1 - axis
         run = int(LINE_MIN_RUN * length) | 1  # odd: the opening gives back exactly what it kept
-        if run < 24:  # a thumbnail: too small to tell a line from a stroke
+        if run < LINE_MIN_PIXELS:  # a thumbnail: too small to tell a line from a stroke
             continue
         bridge = max(3, length // 100)  # noise and JPEG break faint lines into dashes
         source = faint if page is None else _extend_to_frame(faint, page, axis)
@@ -394,7 +400,7 @@ def find_ink(
     # Paper vs ink: the border is mostly paper. Work with dark ink on light paper. A light digit
     # on a dark ground (a canvas, MNIST itself) has a dark border all round; a page half in a
     # shadow is dark only along part of it, so the lit part decides.
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    border = border_pixels(grey)
     if np.percentile(border, 90) < 0.5:
         grey = 1.0 - grey
     smooth = ndimage.gaussian_filter(grey, 0.7) if min(grey.shape) >= 64 else grey
@@ -411,7 +417,7 @@ def find_ink(
     mask = apply_hysteresis_threshold(ink, low, threshold)
     steps["ink"] = ink.copy()
     faint = ink > max(4 * noise, 0.5 * MIN_CONTRAST)  # faint lines too
-    tilt = line_tilt(mask) if min(mask.shape) >= 48 else 0.0
+    tilt = line_tilt(mask) if LINE_MIN_RUN * min(mask.shape) >= LINE_MIN_PIXELS else 0.0
     if tilt:  # a page photographed askew: level its lines, remove them, turn the result back
         level = [_rotate(a, tilt) for a in (mask, faint, ink, np.ones(mask.shape, np.float32))]
         clean, lines = remove_lines(level[0] > 0.5, level[1] > 0.5, level[2], page=level[3] > 0.5)
