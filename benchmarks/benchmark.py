@@ -38,6 +38,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 THRESHOLDS = (0.990, 0.992, 0.995)
 REFERENCE = "keras_example"
 N_TRAIN, N_VAL = 54_000, 6_000
+LITERT_BATCH = 250  # images per LiteRT call (benchmarks/inference.py compares 250 and 1,000)
 
 
 def cpu_model() -> str:
@@ -101,6 +102,7 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
     import tensorflow as tf
 
     from mnist_cnn.data import load_mnist, one_hot, preprocess
+    from mnist_cnn.evaluate import shift_averaged
     from mnist_cnn.export import predict_in_batches
     from mnist_cnn.model import build_model, compile_model, steps_per_epoch
     from mnist_cnn.recipes import get_recipe
@@ -120,8 +122,9 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
     model = compile_model(build_model(config), config, num_train=n_train)
     serve = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
-    def accuracy(x, y) -> float:
-        return float((predict_in_batches(serve, x).argmax(1) == y).mean())
+    def accuracy(x, y) -> float:  # with the recipe's test-time shift averaging, if any
+        probs = shift_averaged(lambda images: predict_in_batches(serve, images), x, config.shift_average)
+        return float((probs.argmax(1) == y).mean())
 
     class Clock(keras.callbacks.Callback):
         """Per epoch: training seconds and validation / test accuracy (evaluation excluded from
@@ -168,18 +171,23 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
     }
     reference = model.predict(x_test, batch_size=1000, verbose=0).argmax(1)
     agree = float((reference == predict_in_batches(serve, x_test).argmax(1)).mean())
-    # LiteRT (float32, XNNPACK): batches of 250 on all cores, and one image at a time.
+    # LiteRT (XNNPACK), float32 and int8 (calibrated on training images): batches of
+    # LITERT_BATCH on all cores, and one image at a time.
     import tempfile
 
     from mnist_cnn.export import export_tflite, tflite_predict_fn
 
     with tempfile.TemporaryDirectory() as tmp:
         path = export_tflite(model, Path(tmp) / "model.tflite")
-        lite_batch = tflite_predict_fn(path, batch_size=250, threads=os.cpu_count())
+        lite_batch = tflite_predict_fn(path, batch_size=LITERT_BATCH, threads=os.cpu_count())
         lite_one = tflite_predict_fn(path, batch_size=1, threads=1)
         batch_litert = median_seconds(lambda: lite_batch(x_test), 1 if quick else 3)
         latency["litert"] = median_seconds(lambda: lite_one(one), 20 if quick else 500)
         litert_agree = float((lite_batch(x_test).argmax(1) == reference).mean())
+        int8 = export_tflite(model, Path(tmp) / "int8.tflite", representative=x_train[:300])
+        int8_batch = tflite_predict_fn(int8, batch_size=LITERT_BATCH, threads=os.cpu_count())
+        batch_int8 = median_seconds(lambda: int8_batch(x_test), 1 if quick else 3)
+        int8_test_accuracy = float((int8_batch(x_test).argmax(1) == y_test).mean())
     return {
         "recipe": recipe, "seed": seed, "config": config.to_dict(), "params": model.count_params(),
         "epochs": clock.points,
@@ -196,6 +204,8 @@ def worker(recipe: str, seed: int, quick: bool) -> dict:
         "serve_agrees_with_predict": agree,
         "litert_images_per_second": len(x_test) / batch_litert,
         "litert_agrees_with_predict": litert_agree,
+        "litert_int8_images_per_second": len(x_test) / batch_int8,
+        "litert_int8_test_accuracy": int8_test_accuracy,
     }
 
 
@@ -222,14 +232,15 @@ def summarise(runs: list[dict], sgemm_gflops_per_second: float | None = None) ->
     for recipe in dict.fromkeys(r["recipe"] for r in runs):
         rs = [r for r in runs if r["recipe"] == recipe]
         row = {"recipe": recipe, "runs": len(rs), "seeds": len({r["seed"] for r in rs}),
-               "params": rs[0]["params"]}
+               "params": rs[0]["params"], "shift_average": rs[0].get("config", {}).get("shift_average", 0)}
         for th in THRESHOLDS:
             times = [time_to(r, th) for r in rs]
             row[f"to_{th:.3f}"] = None if None in times else float(np.mean(times))
             row[f"to_{th:.3f}_all_runs"] = None not in times
         for key in ("test_accuracy", "val_accuracy", "fit_seconds", "tracing_seconds",
                     "train_images_per_second", "train_gflops_per_second", "predict_images_per_second",
-                    "serve_images_per_second", "litert_images_per_second"):
+                    "serve_images_per_second", "litert_images_per_second",
+                    "litert_int8_images_per_second", "litert_int8_test_accuracy"):
             row[key] = float(np.mean([r[key] for r in rs]))
         row["min_test_accuracy"] = float(min(r["test_accuracy"] for r in rs))
         row["sgemm_fraction"] = (row["train_gflops_per_second"] / sgemm_gflops_per_second
@@ -246,6 +257,8 @@ def summarise(runs: list[dict], sgemm_gflops_per_second: float | None = None) ->
                 [row["serve_images_per_second"] / ref["predict_images_per_second"] for ref in refs])
             row["litert_throughput_ratio"] = ratio_range(
                 [row["litert_images_per_second"] / ref["predict_images_per_second"] for ref in refs])
+            row["litert_int8_throughput_ratio"] = ratio_range(
+                [row["litert_int8_images_per_second"] / ref["predict_images_per_second"] for ref in refs])
             row["latency_ratio"] = ratio_range(
                 [ref["latency_ms"]["predict"] / row["latency_tf_function_ms"] for ref in refs])
             row["litert_latency_ratio"] = ratio_range(
@@ -268,22 +281,29 @@ def format_table(rows: list[dict]) -> str:
     def pct(v):
         return "–" if v is None else f"{v:.0%}"
 
+    def scoring(shift):  # accuracy with test-time shift averaging (Config.shift_average)
+        return f" (accuracy: ±{shift} px shift-averaged)" if shift else ""
+
     head = ("| recipe | runs | params | s to 99.0 % val | s to 99.2 % val | s to 99.5 % val | "
             "test acc at end: mean (min) | fit s (of which tracing) | speed-up to 99.0 % val | "
             "train img/s | train GFLOP/s (of SGEMM) | predict img/s | tf.function img/s (× ref "
-            "predict) | LiteRT img/s (× ref predict) | 1-image ms: predict / tf.function / LiteRT "
+            "predict) | LiteRT img/s (× ref predict) | LiteRT int8 img/s (× ref predict), test acc "
+            "| 1-image ms: predict / tf.function / LiteRT "
             "(× ref predict) | peak RSS MB |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
-            f"| {r['recipe']} | {r['runs']} | {r['params']:,} | {sec(r['to_0.990'])} | "
+            f"| {r['recipe']}{scoring(r.get('shift_average'))} | {r['runs']} | {r['params']:,} | "
+            f"{sec(r['to_0.990'])} | "
             f"{sec(r['to_0.992'])} | {sec(r['to_0.995'])} | {r['test_accuracy']:.2%} "
             f"({r['min_test_accuracy']:.2%}) | {r['fit_seconds']:.1f} ({r['tracing_seconds']:.1f}) | "
             f"{ratio(r.get('speedup_to_0.990'))} | {r['train_images_per_second']:,.0f} | "
             f"{r['train_gflops_per_second']:.1f} ({pct(r['sgemm_fraction'])}) | "
             f"{r['predict_images_per_second']:,.0f} | {r['serve_images_per_second']:,.0f} "
             f"({ratio(r.get('serve_throughput_ratio'))}) | {r['litert_images_per_second']:,.0f} "
-            f"({ratio(r.get('litert_throughput_ratio'))}) | {r['latency_predict_ms']:.1f} / "
+            f"({ratio(r.get('litert_throughput_ratio'))}) | {r['litert_int8_images_per_second']:,.0f} "
+            f"({ratio(r.get('litert_int8_throughput_ratio'))}), {r['litert_int8_test_accuracy']:.2%} | "
+            f"{r['latency_predict_ms']:.1f} / "
             f"{r['latency_tf_function_ms']:.2f} / {r['latency_litert_ms']:.3f} "
             f"({ratio(r.get('latency_ratio'))} / {ratio(r.get('litert_latency_ratio'))}) | "
             f"{r['peak_rss_mb']:,.0f} |")

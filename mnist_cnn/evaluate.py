@@ -9,9 +9,39 @@ from sklearn.metrics import classification_report, confusion_matrix
 from mnist_cnn.config import NUM_CLASSES
 
 
-def predict_probabilities(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Return the model's class probabilities for images ``x``, shape (n, 10), float32."""
-    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
+def predict_probabilities(model: keras.Model, x: np.ndarray, batch_size: int = 1000,
+                          shift: int = 0) -> np.ndarray:
+    """Return the model's class probabilities for images ``x``, shape (n, 10), float32.
+
+    Args:
+        shift: Test-time augmentation: with ``shift > 0``, average the probabilities of each
+            image and of its four copies moved by ``shift`` pixels up, down, left and right
+            (:func:`shift_averaged`). 0: one plain prediction per image.
+    """
+    return shift_averaged(lambda images: model.predict(images, batch_size=batch_size, verbose=0), x, shift)
+
+
+def shift_averaged(predict, x: np.ndarray, shift: int) -> np.ndarray:
+    """Average ``predict(images) -> probabilities`` over ``x`` and its four copies moved by
+    ``shift`` pixels up, down, left and right (``shift=0``: just ``predict(x)``), as float32."""
+    if shift < 0:
+        raise ValueError(f"shift must be >= 0, got {shift}")
+    moves = [(0, 0)] + ([(shift, 0), (-shift, 0), (0, shift), (0, -shift)] if shift else [])
+    total = sum(np.asarray(predict(shift_images(x, dy, dx) if dy or dx else x), dtype=np.float32)
+                for dy, dx in moves)
+    return total / len(moves)
+
+
+def shift_images(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Move images ``x`` (n, h, w[, c]) by ``dy`` pixels down and ``dx`` right (negative: up,
+    left); pixels moved in from outside are 0 (background). Returns a new array, same dtype."""
+    x = np.asarray(x)
+    out = np.zeros_like(x)
+    h, w = x.shape[1:3]
+    if abs(dy) < h and abs(dx) < w:
+        out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+            x[:, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:

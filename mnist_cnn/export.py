@@ -104,7 +104,8 @@ def export_savedmodel(model, path: str | os.PathLike) -> Path:
 
 
 def export_tflite(model, path: str | os.PathLike, representative=None) -> Path:
-    """Convert ``model`` to a TensorFlow Lite / LiteRT flat buffer, written atomically.
+    """Convert ``model`` to a TensorFlow Lite / LiteRT flat buffer, written atomically (a
+    mixed-precision model is converted as its float32 copy, the same weights).
 
     Args:
         model: A Keras model.
@@ -115,7 +116,9 @@ def export_tflite(model, path: str | os.PathLike, representative=None) -> Path:
     import numpy as np
     import tensorflow as tf
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    from mnist_cnn.model import as_float32
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(as_float32(model))
     if representative is not None:
         samples = np.asarray(representative, np.float32)
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -25,25 +25,44 @@ def build_model(config: Config = Config()) -> keras.Sequential:
         A ``keras.Sequential`` mapping float32 images (n, 28, 28, 1) in [0, 1] to class
         probabilities (n, 10) whose rows sum to 1.
     """
+    # Mixed precision: the hidden layers compute in bfloat16 (weights stay float32); the output
+    # layer computes its softmax in float32. None keeps Keras's default (float32).
+    mixed = {"dtype": "mixed_bfloat16"} if config.mixed_precision else {}
     layers: list[keras.layers.Layer] = [keras.Input(shape=IMAGE_SHAPE)]
     layers += augmentation_layers(config)
     for i, (filters, size) in enumerate(zip(config.filters, config.kernel_sizes), start=1):
         if config.batch_norm:  # the BN shift makes the convolution's bias redundant
             layers += [
-                keras.layers.Conv2D(filters, size, use_bias=False, name=f"conv{i}"),
-                keras.layers.BatchNormalization(momentum=config.bn_momentum, name=f"bn{i}"),
-                keras.layers.ReLU(name=f"relu{i}"),
+                keras.layers.Conv2D(filters, size, use_bias=False, name=f"conv{i}", **mixed),
+                keras.layers.BatchNormalization(momentum=config.bn_momentum, name=f"bn{i}", **mixed),
+                keras.layers.ReLU(name=f"relu{i}", **mixed),
             ]
         else:
-            layers.append(keras.layers.Conv2D(filters, size, activation="relu", name=f"conv{i}"))
-        layers.append(keras.layers.MaxPooling2D(2, name=f"pool{i}"))
-    layers.append(keras.layers.Flatten(name="flatten"))
+            layers.append(keras.layers.Conv2D(filters, size, activation="relu", name=f"conv{i}", **mixed))
+        layers.append(keras.layers.MaxPooling2D(2, name=f"pool{i}", **mixed))
+    layers.append(keras.layers.Flatten(name="flatten", **mixed))
     if config.dense_units:
-        layers.append(keras.layers.Dense(config.dense_units, activation="relu", name="dense"))
+        layers.append(keras.layers.Dense(config.dense_units, activation="relu", name="dense", **mixed))
     if config.dropout > 0:
-        layers.append(keras.layers.Dropout(config.dropout, name="dropout"))
-    layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output"))
+        layers.append(keras.layers.Dropout(config.dropout, name="dropout", **mixed))
+    layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output",
+                                     **({"dtype": "float32"} if mixed else {})))
     return keras.Sequential(layers, name="mnist_cnn")
+
+
+def as_float32(model: keras.Model) -> keras.Model:
+    """Return ``model`` itself if every layer computes in float32, else a float32 copy with the
+    same weights (a mixed-precision model keeps its weights in float32, so nothing is lost).
+    LiteRT cannot convert bfloat16 layers; :func:`mnist_cnn.export.export_tflite` uses this."""
+    if all(layer.dtype_policy.name == "float32" for layer in model.layers):
+        return model
+
+    def clone(layer):
+        return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
+
+    twin = keras.models.clone_model(model, clone_function=clone)
+    twin.set_weights(model.get_weights())
+    return twin
 
 
 @keras.saving.register_keras_serializable(package="mnist_cnn")

@@ -51,7 +51,8 @@ def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "
 
     Returns:
         The record written to the history file: recipe, config, history, train_seconds,
-        test_accuracy, params, model and history paths.
+        test_accuracy, params, model and history paths (and test_accuracy_shift_averaged when
+        ``config.shift_average`` is set).
 
     Raises:
         ValueError: ``output`` does not end in ``.keras`` or cannot be written (one line).
@@ -70,6 +71,11 @@ def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "
     record = {"recipe": recipe, "config": config.to_dict(), "history": history.history,
               "train_seconds": seconds, "test_accuracy": accuracy, "params": model.count_params(),
               "model": str(output), "history_file": str(history_path)}
+    if config.shift_average:  # the recipe is scored with test-time shift averaging
+        from mnist_cnn.evaluate import predict_probabilities
+
+        probs = predict_probabilities(model, preprocess(x_test), shift=config.shift_average)
+        record["test_accuracy_shift_averaged"] = float((probs.argmax(1) == y_test).mean())
     try:
         save_model(model, output, include_optimizer=False)  # what inference needs, ~1/3 the size
         with atomic_path(history_path) as tmp:

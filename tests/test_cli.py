@@ -172,6 +172,15 @@ def test_evaluate_happy_path_writes_the_confusion_png(tmp_path, tiny_model_file)
     assert result.returncode == 0, result.stderr
     assert "test accuracy" in result.stdout and "precision" in result.stdout
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    averaged = run_cli("evaluate", "--model", tiny_model_file, "--shift-average", "1")
+    assert averaged.returncode == 0, averaged.stderr
+    assert "averaged over +-1 px shifts" in averaged.stdout.splitlines()[0]
+
+
+def test_evaluate_negative_shift_average_is_one_line():
+    result = run_cli("evaluate", "--shift-average", "-1")
+    assert result.returncode == 2 and result.stderr.startswith("error: --shift-average -1: must be 0")
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """mnist_cnn.evaluate: confusion matrix, report, mistakes."""
 
 import numpy as np
+import pytest
 
 from mnist_cnn.evaluate import confident_mistakes, confusion, most_confused, report
 
@@ -59,3 +60,34 @@ def test_transfer_summary_gives_mean_and_range_over_seeds():
     lines = transfer_summary(curve).splitlines()
     assert lines[0] == "| labels per class (2 seeds) | frozen | scratch |"
     assert lines[2] == "| 10 | 75.0 % [70.0–80.0] | 45.0 % [40.0–50.0] |"
+
+
+def test_shift_images_moves_pixels_and_fills_with_background():
+    from mnist_cnn.evaluate import shift_images
+
+    x = np.arange(2 * 4 * 5, dtype=np.float32).reshape(2, 4, 5, 1) + 1
+    down_left = shift_images(x, 1, -2)
+    assert down_left.shape == x.shape and down_left.dtype == x.dtype
+    assert np.array_equal(down_left[:, 1:, :3], x[:, :3, 2:])
+    assert not down_left[:, 0].any() and not down_left[:, :, 3:].any()
+    assert not shift_images(x, 4, 0).any()  # moved entirely out of the frame
+
+
+def test_shift_averaged_averages_the_image_and_its_four_one_pixel_moves():
+    from mnist_cnn.evaluate import shift_averaged
+
+    x = np.zeros((1, 5, 5, 1), np.float32)
+    x[0, 2, 2] = 1.0
+    seen = []
+
+    def predict(images):  # "probability" = where the lit pixel is, as a one-hot over 25 places
+        seen.append(images[0, ..., 0].argmax())
+        return images.reshape(len(images), -1)
+
+    out = shift_averaged(predict, x, shift=1)
+    assert sorted(seen) == [7, 11, 12, 13, 17]  # the centre and its four neighbours
+    assert out.dtype == np.float32 and out[0].sum() == pytest.approx(1.0)
+    assert out[0].max() == pytest.approx(0.2)
+    assert np.array_equal(shift_averaged(predict, x, shift=0), x.reshape(1, -1))
+    with pytest.raises(ValueError, match="shift must be >= 0"):
+        shift_averaged(predict, x, shift=-1)

@@ -170,8 +170,9 @@ def test_readme_handwriting_score_is_notebook_03s():
     assert f"**{score} %**" in (ROOT / "README.md").read_text()
 
 
-def test_benchmark_readme_table_is_the_committed_run():
-    text = (ROOT / "benchmarks" / "results" / "benchmark.txt").read_text()
+@pytest.mark.parametrize("results", ["benchmark.txt", "inference.txt"])
+def test_benchmark_readme_tables_are_the_committed_runs(results):
+    text = (ROOT / "benchmarks" / "results" / results).read_text()
     table = [line for line in text.splitlines() if line.startswith("|")]
     readme = (ROOT / "benchmarks" / "README.md").read_text()
     assert len(table) >= 3 and all(line in readme for line in table)

@@ -33,14 +33,17 @@ def test_tutorial_is_the_default_config():
 
 
 def test_fast_is_the_published_one_epoch_net():
-    """conv 5x5x24 -> pool -> conv 3x3x32 -> pool -> dense 256 -> 10, no BN or dropout, one
-    epoch of Adam(0.01, beta=(0.7, 0.9)) on batches of 256."""
+    """The published one-epoch net with 16 first-layer filters: conv 5x5x16 -> pool -> conv 3x3x32
+    -> pool -> dense 256 -> 10, no BN or dropout, bfloat16 compute with a float32 output layer,
+    one epoch of Adam(0.01, beta=(0.7, 0.9)) on batches of 256."""
     config = get_recipe("fast")
     model = compile_model(build_model(config), config, num_train=54_000)
     assert kinds(model) == ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    assert [(c.filters, c.kernel_size) for c in convs] == [(24, (5, 5)), (32, (3, 3))]
+    assert [(c.filters, c.kernel_size) for c in convs] == [(16, (5, 5)), (32, (3, 3))]
     assert model.layers[-2].units == 256
+    assert [layer.dtype_policy.name for layer in model.layers] == ["mixed_bfloat16"] * 6 + ["float32"]
+    assert all(w.dtype == "float32" for w in model.weights)
     assert (config.epochs, config.batch_size) == (1, 256)
     opt = model.optimizer
     assert (float(opt.beta_1), float(opt.beta_2)) == pytest.approx((0.7, 0.9))
@@ -75,6 +78,20 @@ def test_a_few_steps_of_each_recipe_lower_the_loss(name, digits):
     assert len(losses) == 3 and losses[-1] < losses[0]
     probs = np.asarray(model(x[:4], training=False))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_a_mixed_precision_model_exports_as_float32_with_the_same_weights(digits):
+    from mnist_cnn.model import as_float32
+
+    model = build_model(replace(get_recipe("fast"), seed=0))
+    twin = as_float32(model)
+    assert {layer.dtype_policy.name for layer in twin.layers} == {"float32"}
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    x = preprocess(digits[0][:16])
+    np.testing.assert_allclose(np.asarray(twin(x)), np.asarray(model(x)), atol=0.02)  # bfloat16: 3 digits
+    plain = build_model(Config())
+    assert as_float32(plain) is plain
 
 
 def test_augmentation_is_off_at_inference(digits):

@@ -19,6 +19,7 @@ import numpy as np
 
 from mnist_cnn.config import Config
 from mnist_cnn.data import load_mnist, one_hot, preprocess
+from mnist_cnn.evaluate import predict_probabilities
 from mnist_cnn.model import build_model, learning_rate, steps_per_epoch
 from mnist_cnn.train import set_seed
 
@@ -36,6 +37,7 @@ def run(spec, seed, test=False):
     beta2 = spec.pop("beta2", 0.9)
     ls = spec.pop("ls", 0.0)
     ema = spec.pop("ema", None)
+    tta = spec.pop("tta", 0)  # score with test-time shift averaging (Config.shift_average)
     spec.pop("seeds", None)
     cfg = replace(Config(), **{**BASE, **spec}, seed=seed)
     set_seed(seed)
@@ -48,10 +50,10 @@ def run(spec, seed, test=False):
     t = time.perf_counter()
     m.fit(xt, yt, batch_size=cfg.batch_size, epochs=cfg.epochs, verbose=0, shuffle=True)
     dt = time.perf_counter() - t
-    va = float((m.predict(xv, batch_size=2000, verbose=0).argmax(1) == yv).mean())
+    va = float((predict_probabilities(m, xv, 2000, shift=tta).argmax(1) == yv).mean())
     out = {"val": va, "s": round(dt, 1)}
     if test:
-        out["test"] = float((m.predict(xtest, batch_size=2000, verbose=0).argmax(1) == yte).mean())
+        out["test"] = float((predict_probabilities(m, xtest, 2000, shift=tta).argmax(1) == yte).mean())
     keras.backend.clear_session()
     return out
 
