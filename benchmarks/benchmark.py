@@ -1,6 +1,6 @@
 """Benchmark the training recipes against the keras.io "Simple MNIST convnet", in one run.
 
-    python benchmarks/benchmark.py              # full run (about 15 minutes on 2 CPU cores)
+    python benchmarks/benchmark.py              # full run (about 25 minutes on 2 CPU cores)
     python benchmarks/benchmark.py --quick      # smoke test: small data, 1 epoch, 1 seed
 
 Every recipe of ``mnist_cnn.recipes`` trains on the same 54,000 training images (MNIST's

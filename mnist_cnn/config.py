@@ -55,8 +55,9 @@ class Config:
             means less Python overhead per step; results are identical).
         mixed_precision: Compute in bfloat16 with float32 weights (Keras's ``"mixed_bfloat16"``
             dtype policy; the output layer stays float32). About 1.5x faster training on CPUs
-            with AVX-512 BF16 or AMX (``avx512_bf16`` / ``amx_bf16`` in ``/proc/cpuinfo``), slower
-            on others. Exports (:mod:`mnist_cnn.export`) are float32 either way.
+            with AVX-512 BF16 or AMX (``avx512_bf16`` / ``amx_bf16`` in ``/proc/cpuinfo``) and on
+            GPUs; on other CPUs bfloat16 would be slower, so the model stays float32 there (with
+            a warning; see ``model.bfloat16_is_fast``). Exports are float32 either way.
         epochs: Passes over the training set.
         validation_split: Fraction of the training set held out for validation (taken from
             the end, like ``model.fit(validation_split=...)``).

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -26,8 +29,8 @@ def build_model(config: Config = Config()) -> keras.Sequential:
         probabilities (n, 10) whose rows sum to 1.
     """
     # Mixed precision: the hidden layers compute in bfloat16 (weights stay float32); the output
-    # layer computes its softmax in float32. None keeps Keras's default (float32).
-    mixed = {"dtype": "mixed_bfloat16"} if config.mixed_precision else {}
+    # layer computes its softmax in float32. Without it, Keras's default (float32).
+    mixed = {"dtype": "mixed_bfloat16"} if config.mixed_precision and bfloat16_is_fast() else {}
     layers: list[keras.layers.Layer] = [keras.Input(shape=IMAGE_SHAPE)]
     layers += augmentation_layers(config)
     for i, (filters, size) in enumerate(zip(config.filters, config.kernel_sizes), start=1):
@@ -48,6 +51,26 @@ def build_model(config: Config = Config()) -> keras.Sequential:
     layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output",
                                      **({"dtype": "float32"} if mixed else {})))
     return keras.Sequential(layers, name="mnist_cnn")
+
+
+@functools.cache
+def bfloat16_is_fast() -> bool:
+    """Whether bfloat16 compute pays off here: a GPU is visible, or the CPU has native bfloat16
+    instructions (``avx512_bf16`` or ``amx_bf16``). Elsewhere bfloat16 is emulated and slower than
+    float32, so :func:`build_model` then ignores ``Config.mixed_precision`` (with a warning)."""
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: no way to tell cheaply, so stay with float32
+        flags = ""
+    if "avx512_bf16" in flags or "amx_bf16" in flags:
+        return True
+    warnings.warn("mixed_precision: this CPU has no native bfloat16 (avx512_bf16 / amx_bf16), where "
+                  "bfloat16 is slower than float32; computing in float32", stacklevel=3)
+    return False
 
 
 def as_float32(model: keras.Model) -> keras.Model:

@@ -9,7 +9,7 @@ import pytest
 
 from mnist_cnn.config import Config
 from mnist_cnn.data import one_hot, preprocess
-from mnist_cnn.model import build_model, compile_model
+from mnist_cnn.model import bfloat16_is_fast, build_model, compile_model
 from mnist_cnn.recipes import RECIPES, get_recipe
 from mnist_cnn.train import train
 
@@ -42,7 +42,8 @@ def test_fast_is_the_published_one_epoch_net():
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [(c.filters, c.kernel_size) for c in convs] == [(16, (5, 5)), (32, (3, 3))]
     assert model.layers[-2].units == 256
-    assert [layer.dtype_policy.name for layer in model.layers] == ["mixed_bfloat16"] * 6 + ["float32"]
+    hidden = "mixed_bfloat16" if bfloat16_is_fast() else "float32"  # float32 where bf16 is emulated
+    assert [layer.dtype_policy.name for layer in model.layers] == [hidden] * 6 + ["float32"]
     assert all(w.dtype == "float32" for w in model.weights)
     assert (config.epochs, config.batch_size) == (1, 256)
     opt = model.optimizer
@@ -78,6 +79,15 @@ def test_a_few_steps_of_each_recipe_lower_the_loss(name, digits):
     assert len(losses) == 3 and losses[-1] < losses[0]
     probs = np.asarray(model(x[:4], training=False))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_mixed_precision_is_used_only_where_bfloat16_is_native(monkeypatch, native):
+    import mnist_cnn.model
+
+    monkeypatch.setattr(mnist_cnn.model, "bfloat16_is_fast", lambda: native)
+    policies = {layer.dtype_policy.name for layer in build_model(get_recipe("fast")).layers[:-1]}
+    assert policies == ({"mixed_bfloat16"} if native else {"float32"})
 
 
 def test_a_mixed_precision_model_exports_as_float32_with_the_same_weights(digits):
