@@ -54,7 +54,7 @@ class Config:
         steps_per_execution: Gradient steps Keras runs per call into TensorFlow's graph (more
             means less Python overhead per step; results are identical).
         mixed_precision: Compute in bfloat16 with float32 weights (Keras's ``"mixed_bfloat16"``
-            dtype policy; the output layer stays float32). About 1.5x faster training on CPUs
+            dtype policy; the output layer stays float32). About 1.4x faster training on CPUs
             with AVX-512 BF16 or AMX (``avx512_bf16`` / ``amx_bf16`` in ``/proc/cpuinfo``) and on
             GPUs; on other CPUs bfloat16 would be slower, so the model stays float32 there (with
             a warning; see ``model.bfloat16_is_fast``). Exports are float32 either way.

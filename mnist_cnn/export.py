@@ -85,12 +85,15 @@ def export_savedmodel(model, path: str | os.PathLike) -> Path:
     The endpoint calls the model with ``training=False`` explicitly: a plain ``model.export``
     traced the random augmentation layers in training mode (measured with Keras 3.15: two calls
     on the same images gave different answers), which would make served predictions random.
+    A mixed-precision model is exported as its float32 copy (the same weights).
     """
     import keras
     import tensorflow as tf
 
     from mnist_cnn._quiet import silenced
+    from mnist_cnn.model import as_float32
 
+    model = as_float32(model)  # serves the same everywhere, also where bfloat16 is emulated
     path = Path(path)
     archive = keras.export.ExportArchive()
     archive.track(model)

@@ -100,3 +100,21 @@ def test_export_all_formats(tmp_path, digits):
     assert "| LiteRT int8 |" in format_export_table(rows)
     no_int8 = export_all(tiny_model, tmp_path / "float-only", x, y)
     assert [r["format"] for r in no_int8][-1] == "LiteRT float32"
+
+
+def test_a_mixed_precision_model_exports_to_savedmodel_and_litert(tmp_path, digits, monkeypatch):
+    import tensorflow as tf
+
+    import mnist_cnn.model
+    from mnist_cnn.export import export_savedmodel, export_tflite, tflite_predict_fn
+
+    monkeypatch.setattr(mnist_cnn.model, "bfloat16_is_fast", lambda: True)  # bfloat16 even if emulated
+    model = build_model(replace(TINY, mixed_precision=True))
+    assert model.layers[0].dtype_policy.name == "mixed_bfloat16"
+    x = preprocess(digits[0][:16])
+    expected = np.asarray(mnist_cnn.model.as_float32(model)(x, training=False))
+    served = tf.saved_model.load(str(export_savedmodel(model, tmp_path / "sm")))
+    np.testing.assert_allclose(served.serve(tf.constant(x)).numpy(), expected, atol=1e-5)
+    # LiteRT cannot convert bfloat16 layers: the float32 copy is what gets converted
+    lite = tflite_predict_fn(export_tflite(model, tmp_path / "m.tflite"), batch_size=16)
+    np.testing.assert_allclose(lite(x), expected, atol=1e-5)
