@@ -12,9 +12,9 @@
 - ``accurate``: the most accurate recipe that trains in no more time than ``keras_example``:
   the tutorial's layers (24 and 32 filters) without BatchNorm (about 7 s an epoch on 2 CPU cores
   against 10-12 s with it), +-2 px shift augmentation, dropout 0.3, label smoothing 0.1, 18
-  epochs, and scored with test-time shift averaging (``shift_average=1``: each prediction averaged with those of the
-  image moved 1 px up, down, left and right). Chosen on the validation split:
-  benchmarks/recipe_search/.
+  epochs, and scored with test-time shift averaging (``shift_average=1``: each prediction
+  averaged with those of the image moved 1 px up, down, left and right). Chosen on the
+  validation split: benchmarks/recipe_search/.
 - ``small``: the model shipped with the package for ``predict``: under 1 MB, trained with
   rotation, zoom and shift augmentation, random pens (``augment_stroke``) and one re-inked copy
   of its training images (``reink_copies``) so that it copes with real handwriting and real pens
