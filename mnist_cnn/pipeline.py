@@ -67,14 +67,15 @@ def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "
     start = time.perf_counter()
     model, history = train(preprocess(x_train), y_train, config, verbose=verbose)
     seconds = time.perf_counter() - start
-    _, accuracy = model.evaluate(preprocess(x_test), one_hot(y_test), batch_size=1000, verbose=0)
+    x_test = preprocess(x_test)
+    _, accuracy = model.evaluate(x_test, one_hot(y_test), batch_size=1000, verbose=0)
     record = {"recipe": recipe, "config": config.to_dict(), "history": history.history,
               "train_seconds": seconds, "test_accuracy": accuracy, "params": model.count_params(),
               "model": str(output), "history_file": str(history_path)}
     if config.shift_average:  # the recipe is scored with test-time shift averaging
         from mnist_cnn.evaluate import predict_probabilities
 
-        probs = predict_probabilities(model, preprocess(x_test), shift=config.shift_average)
+        probs = predict_probabilities(model, x_test, shift=config.shift_average)
         record["test_accuracy_shift_averaged"] = float((probs.argmax(1) == y_test).mean())
     try:
         save_model(model, output, include_optimizer=False)  # what inference needs, ~1/3 the size

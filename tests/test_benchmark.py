@@ -99,7 +99,6 @@ def test_inference_table_gives_each_ratio_as_a_range():
 
 
 def test_paired_timing_compares_reference_and_variant_round_by_round(monkeypatch):
-    import benchmark
     import inference
 
     # Each round times the reference, then the variant; the machine halves its speed in round 2.

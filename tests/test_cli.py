@@ -153,6 +153,26 @@ def test_train_and_save_keeps_a_finished_model_when_saving_fails(tmp_path, monke
 
 
 @pytest.mark.slow
+def test_train_and_save_records_the_shift_averaged_score_of_a_recipe_scored_that_way(tmp_path, digits):
+    import json
+    from dataclasses import replace
+
+    from mnist_cnn import pipeline
+    from mnist_cnn.config import Config
+
+    x, y = digits
+    tiny = replace(Config(), filters=(4, 8), dense_units=16, epochs=1, validation_split=0.0)
+    data = ((x, y), (x[:50], y[:50]))
+    plain = pipeline.train_and_save(tiny, tmp_path / "a.keras", verbose=0, data=data)
+    assert "test_accuracy_shift_averaged" not in plain
+    averaged = pipeline.train_and_save(replace(tiny, shift_average=1), tmp_path / "b.keras", verbose=0,
+                                       data=data)
+    assert 0.0 <= averaged["test_accuracy_shift_averaged"] <= 1.0
+    saved = json.loads((tmp_path / "b.history.json").read_text())
+    assert saved["test_accuracy_shift_averaged"] == averaged["test_accuracy_shift_averaged"]
+
+
+@pytest.mark.slow
 def test_train_happy_path_writes_model_and_history(tmp_path):
     out = tmp_path / "tiny.keras"
     result = run_cli("train", "-o", out, "--recipe", "tutorial", "--epochs", "1", "--filters", "4", "8",
