@@ -23,6 +23,7 @@ def test_frozen_and_replace():
         ({"filters": (8,), "kernel_sizes": (3, 3)}, "same length"),
         ({"lr_schedule": "cyclic"}, "lr_schedule must be"),
         ({"validation_split": 1.0}, "validation_split must be in"),
+        ({"input_pipeline": "generator"}, "input_pipeline must be"),
     ],
 )
 def test_bad_values_are_rejected(changes, message):

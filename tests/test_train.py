@@ -59,3 +59,49 @@ def test_scale_for_replicas():
     assert scaled.batch_size == 4 * Config().batch_size
     assert scaled.learning_rate == pytest.approx(4 * Config().learning_rate)
     assert scale_for_replicas(Config(), 1) == Config()
+
+
+def _batches(kwargs):
+    images, labels = zip(*[(bx.numpy(), by.numpy()) for bx, by in kwargs["x"]])
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def test_tf_data_pipeline_gives_the_preprocessed_images_shuffled_and_seeded(digits):
+    from mnist_cnn.train import fit_inputs
+
+    raw, labels = digits[0][:100], digits[1][:100]
+    config = replace(TINY, input_pipeline="tf.data", batch_size=32)
+    x, y = _batches(fit_inputs(raw, labels, config))  # uint8 and integer labels as loaded
+    assert x.dtype == np.float32 and x.shape == (100, 28, 28, 1) and y.shape == (100, 10)
+    # Every image comes once, with its own label, scaled exactly as preprocess does.
+    expected = {preprocess(raw)[i].tobytes(): one_hot(labels)[i].tobytes() for i in range(100)}
+    assert {a.tobytes(): b.tobytes() for a, b in zip(x, y)} == expected
+    assert not np.array_equal(x, preprocess(raw))  # shuffled
+    again, _ = _batches(fit_inputs(raw, labels, config))
+    np.testing.assert_array_equal(x, again)  # same seed, same order
+    floats, _ = _batches(fit_inputs(preprocess(raw), one_hot(labels), config))  # preprocessed input
+    np.testing.assert_array_equal(np.sort(floats.reshape(100, -1), 0), np.sort(x.reshape(100, -1), 0))
+
+
+def test_numpy_pipeline_hands_the_arrays_to_fit(digits):
+    from mnist_cnn.train import fit_inputs
+
+    kwargs = fit_inputs(digits[0][:10], digits[1][:10], TINY)
+    assert kwargs["x"].shape == (10, 28, 28, 1) and kwargs["y"].shape == (10, 10)
+    assert kwargs["batch_size"] == TINY.batch_size and kwargs["shuffle"] is True
+
+
+def test_tf_data_pipeline_rejects_bad_labels(digits):
+    from mnist_cnn.train import fit_inputs
+
+    config = replace(TINY, input_pipeline="tf.data")
+    with pytest.raises(ValueError, match="digits 0-9"):
+        fit_inputs(digits[0][:4], np.array([0, 1, 2, 10]), config)
+    with pytest.raises(ValueError, match="4 images but y has 3"):
+        fit_inputs(digits[0][:4], digits[1][:3], config)
+
+
+def test_training_through_the_tf_data_pipeline_lowers_the_loss(digits):
+    x, y = preprocess(digits[0]), one_hot(digits[1])
+    _, history = train(x, y, replace(TINY, input_pipeline="tf.data"), verbose=0)
+    assert history.history["loss"][-1] < 0.7 * history.history["loss"][0]
