@@ -13,11 +13,11 @@ Training time is the wall clock from just before ``model.fit`` (building the rec
 pipeline included) to the end of each epoch, graph tracing included (and also reported on its
 own). Recipes fed through NumPy arrays get the images already scaled to [0, 1] (outside the
 span, as the notebook does it); a recipe with a ``tf.data`` pipeline starts from the uint8 images
-and scales them inside the span. Each run is a separate process, so its peak RSS is its own. Shared machines drift, so
-the reference (the Keras example) runs at the start AND at the end of the run, and every speed is
-a ratio to it, reported as the range over the two reference runs. Achieved training GFLOP/s is
-set against the machine's single-precision matrix-multiply (SGEMM) rate, measured at the start
-and end with NumPy and TensorFlow.
+and scales them inside the span. Each run is a separate process, so its peak RSS is its own.
+Shared machines drift, so the reference (the Keras example) runs at the start AND at the end of
+the run, and every speed is a ratio to it, reported as the range over the two reference runs.
+Achieved training GFLOP/s is set against the machine's single-precision matrix-multiply (SGEMM)
+rate, measured at the start and end with NumPy and TensorFlow.
 
 Writes ``benchmarks/results/benchmark[-quick].json`` and ``accuracy_vs_time[-quick].png`` and
 prints a table.

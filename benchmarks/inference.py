@@ -48,18 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     import_tensorflow_quietly()
     from benchmark import cpu_model, median_seconds
 
-    from mnist_cnn.data import load_mnist, one_hot, preprocess
+    from mnist_cnn.data import load_mnist, preprocess
     from mnist_cnn.export import export_tflite, tflite_predict_fn
     from mnist_cnn.model import build_model, compile_model
     from mnist_cnn.recipes import get_recipe
-    from mnist_cnn.train import set_seed
+    from mnist_cnn.train import fit_inputs, set_seed
 
     (x_all, y_all), (x_test, y_test) = load_mnist(verbose=False)
     x_train, x_test = preprocess(x_all[:54_000]), preprocess(x_test)
     config = get_recipe("fast")
     set_seed(0)
     model = compile_model(build_model(config), config, num_train=len(x_train))
-    model.fit(x_train, one_hot(y_all[:54_000]), batch_size=config.batch_size, epochs=config.epochs, verbose=0)
+    model.fit(**fit_inputs(x_all[:54_000], y_all[:54_000], config), epochs=config.epochs, verbose=0)
     reference = build_model(get_recipe("keras_example"))
 
     def reference_batch():
