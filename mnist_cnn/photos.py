@@ -48,6 +48,7 @@ class Photo:
     label: str  #: the digit (or the number) written on it
     conditions: dict  #: paper, ink, light, source, size, format, mode, phone
     boxes: list | None = None  #: (x, y, w, h) of each digit, for numbers
+    glyph: np.ndarray | None = None  #: the ink as written, before paper and light (if asked for)
 
 
 def _split_sources(split: str):
@@ -225,13 +226,16 @@ def _conditions(rng: np.random.Generator, phone_rate: float) -> tuple[dict, int,
     return conditions, height, phone
 
 
-def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03) -> Iterator[Photo]:
+def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03,
+                 with_glyphs: bool = False) -> Iterator[Photo]:
     """Generate ``n`` photos of one handwritten digit each (see the module docstring).
 
     Args:
         split: ``"dev"`` (tune on it) or ``"test"`` (report it): different seeds and source digits.
         n: How many photos.
         phone_rate: Fraction of photos on a 4000x3000 (or 3000x4000) page.
+        with_glyphs: Also keep each digit's ink coverage as written (``Photo.glyph``, float
+            (h, w) in [0, 1], upright, before paper and light): what a reader checks the label on.
 
     Yields:
         :class:`Photo` objects; ``label`` is the digit as a string.
@@ -244,7 +248,7 @@ def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03) -> 
         glyph = _glyph(digit, conditions["source"], height, conditions["thickness"] == "thick", rng, sources)
         rgb, boxes = _compose([glyph], rng, conditions, phone)
         data, suffix = _finish(rgb, rng, conditions)
-        yield Photo(data, suffix, str(digit), conditions, boxes)
+        yield Photo(data, suffix, str(digit), conditions, boxes, glyph if with_glyphs else None)
 
 
 def number_photos(split: str = "dev", n: int = 100, phone_rate: float = 0.0) -> Iterator[Photo]:

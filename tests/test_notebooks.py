@@ -178,6 +178,13 @@ def test_benchmark_readme_tables_are_the_committed_runs(results):
     assert len(table) >= 3 and all(line in readme for line in table)
 
 
+def test_readme_photo_audit_table_is_the_committed_report():
+    text = (ROOT / "docs" / "photo_audit" / "report.md").read_text()
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    readme = (ROOT / "README.md").read_text()
+    assert len(table) >= 3 and all(line in readme for line in table)
+
+
 def test_clean_notebooks_strips_only_tensorflow_log_lines():
     from clean_notebooks import strip_tf_log
 

@@ -31,6 +31,34 @@ def test_photos_are_readable_files_with_their_conditions():
 
 
 @needs_mnist
+def test_glyphs_are_kept_only_when_asked_and_do_not_change_the_photos():
+    plain, kept = list(digit_photos("dev", 3)), list(digit_photos("dev", 3, with_glyphs=True))
+    assert [p.data for p in plain] == [p.data for p in kept]
+    assert all(p.glyph is None for p in plain)
+    for photo in kept:
+        assert photo.glyph.ndim == 2 and 0 <= photo.glyph.min() and photo.glyph.max() <= 1
+        assert photo.glyph.max() > 0.5  # ink is there
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_audit_labels_answer_every_digit_on_the_sheets():
+    import json
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "scripts"))
+    from photo_audit import N_CONTROL, items
+
+    digits = items()
+    answers = json.loads((root / "docs" / "photo_audit" / "labels.json").read_text())
+    assert sorted(answers, key=int) == [str(i) for i in range(len(digits))]
+    assert all(a["read"] == "?" or a["read"] in "0123456789" for a in answers.values())
+    assert sum(d["source"] != "uci" for d in digits) == N_CONTROL
+
+
+@needs_mnist
 def test_number_photos_have_one_box_per_digit():
     for photo in number_photos("dev", 3):
         assert 2 <= len(photo.label) <= 6 and len(photo.boxes) == len(photo.label)
