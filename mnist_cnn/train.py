@@ -46,7 +46,8 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, config: Config = Config()) -> dict:
     :func:`mnist_cnn.data.one_hot` give, in another (seeded) order.
 
     Args:
-        x: Images: uint8 (n, 28, 28) as loaded, or preprocessed float32 (n, 28, 28, 1) in [0, 1].
+        x: Images: uint8 (n, 28, 28) as loaded, or preprocessed float32 (n, 28, 28, 1) in [0, 1]
+            (the channel axis is added where it is missing).
         y: Integer labels (n,) or one-hot labels (n, 10).
         config: ``input_pipeline``, ``batch_size`` and ``seed`` (of the shuffle).
 
@@ -65,7 +66,7 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, config: Config = Config()) -> dict:
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} images but y has {len(y)} labels")
-    scale, encode = x.dtype == np.uint8, y.ndim == 1
+    scale, encode, add_channel = x.dtype == np.uint8, y.ndim == 1, x.ndim == 3
     if encode and y.size and (y.min() < 0 or y.max() > 9):
         raise ValueError(f"labels must be digits 0-9, got values from {y.min()} to {y.max()}")
     images = tf.Variable(x, trainable=False)
@@ -74,7 +75,9 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, config: Config = Config()) -> dict:
     def gather(indices):
         batch_x, batch_y = tf.gather(images, indices), tf.gather(labels, indices)
         if scale:
-            batch_x = tf.cast(batch_x, tf.float32)[..., None] / 255.0
+            batch_x = tf.cast(batch_x, tf.float32) / 255.0
+        if add_channel:
+            batch_x = batch_x[..., None]
         if encode:
             batch_y = tf.one_hot(batch_y, 10)
         return batch_x, batch_y

@@ -79,8 +79,10 @@ def test_tf_data_pipeline_gives_the_preprocessed_images_shuffled_and_seeded(digi
     assert not np.array_equal(x, preprocess(raw))  # shuffled
     again, _ = _batches(fit_inputs(raw, labels, config))
     np.testing.assert_array_equal(x, again)  # same seed, same order
-    floats, _ = _batches(fit_inputs(preprocess(raw), one_hot(labels), config))  # preprocessed input
-    np.testing.assert_array_equal(np.sort(floats.reshape(100, -1), 0), np.sort(x.reshape(100, -1), 0))
+    for images in (preprocess(raw), raw[..., None]):  # preprocessed, or uint8 with a channel axis
+        same, _ = _batches(fit_inputs(images, one_hot(labels), config))
+        assert same.shape == x.shape
+        np.testing.assert_array_equal(np.sort(same.reshape(100, -1), 0), np.sort(x.reshape(100, -1), 0))
 
 
 def test_numpy_pipeline_hands_the_arrays_to_fit(digits):
