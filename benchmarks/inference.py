@@ -55,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_cnn.train import fit_inputs, set_seed
 
     (x_all, y_all), (x_test, y_test) = load_mnist(verbose=False)
-    x_train, x_test = preprocess(x_all[:54_000]), preprocess(x_test)
+    x_train, y_train, x_test = x_all[:54_000], y_all[:54_000], preprocess(x_test)  # uint8: fit_inputs scales
     config = get_recipe("fast")
     set_seed(0)
     model = compile_model(build_model(config), config, num_train=len(x_train))
-    model.fit(**fit_inputs(x_all[:54_000], y_all[:54_000], config), epochs=config.epochs, verbose=0)
+    model.fit(**fit_inputs(x_train, y_train, config), epochs=config.epochs, verbose=0)
     reference = build_model(get_recipe("keras_example"))
 
     def reference_batch():
@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     one = x_test[:1]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        calibration = preprocess(x_train[:300])
         files = {"float32": export_tflite(model, Path(tmp) / "float32.tflite"),
-                 "int8": export_tflite(model, Path(tmp) / "int8.tflite", representative=x_train[:300])}
+                 "int8": export_tflite(model, Path(tmp) / "int8.tflite", representative=calibration)}
         for kind, path in files.items():
             accuracy = float((tflite_predict_fn(path, 1000, 2)(x_test).argmax(1) == y_test).mean())
             for batch in (250, 1000):
