@@ -30,13 +30,19 @@ SEED = 7
 CELL, COLUMNS, ROWS = 110, 8, 5
 
 
-def items() -> list[dict]:
-    """The digits to read, in sheet order: split, photo index, source, label and glyph."""
+def photos() -> dict[str, list]:
+    """Each split's photos, with their glyphs."""
     from mnist_cnn.photos import digit_photos
 
+    return {split: list(digit_photos(split, N_PHOTOS, with_glyphs=True)) for split in SPLITS}
+
+
+def items(by_split: dict[str, list] | None = None) -> list[dict]:
+    """The digits to read, in sheet order: split, photo index, source, label and glyph."""
+    by_split = by_split or photos()
     written = [{"split": split, "photo": i, "source": p.conditions["source"], "label": int(p.label),
                 "glyph": p.glyph}
-               for split in SPLITS for i, p in enumerate(digit_photos(split, N_PHOTOS, with_glyphs=True))]
+               for split in SPLITS for i, p in enumerate(by_split[split])]
     rng = np.random.default_rng(SEED)
     uci = [w for w in written if w["source"] == "uci"]
     others = [w for w in written if w["source"] != "uci"]
@@ -73,10 +79,11 @@ def report(labels_path: Path) -> str:
     from mnist_cnn.photos import evaluate_digits
 
     answers = json.loads(labels_path.read_text())
-    digits = items()
+    by_split = photos()
+    digits = items(by_split)
     if len(answers) != len(digits):
         raise ValueError(f"{labels_path} has {len(answers)} answers but there are {len(digits)} digits")
-    right = {split: [ok for _, ok in evaluate_digits(split, N_PHOTOS)] for split in SPLITS}
+    right = {split: [ok for _, ok in evaluate_digits(split, photos=by_split[split])] for split in SPLITS}
     lines = ["| split | digits from | n | reader reads the label | reads another digit | cannot tell "
              "| pipeline right: all | pipeline right: the ones read as their label |",
              "|---|---|---|---|---|---|---|---|"]
