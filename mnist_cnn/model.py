@@ -179,10 +179,47 @@ def learning_rate(
     )
 
 
+@keras.saving.register_keras_serializable(package="mnist_cnn")
+class FusedAdam(keras.optimizers.Adam):
+    """Keras's Adam with each variable's update done by ONE TensorFlow op.
+
+    Keras's ``Adam.update_step`` is written in ``keras.ops`` (about twenty small ops per variable:
+    casts, powers, the two moment updates, the square root, the division); this one hands the same
+    update to TensorFlow's ``ResourceApplyAdam`` kernel, which does it in one op per variable:
+
+        m <- m + (g - m)(1 - beta_1);  v <- v + (g^2 - v)(1 - beta_2)
+        w <- w - lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+
+    the formula of Keras's Adam (``tests/test_model.py`` checks the two agree step for step). On a
+    2-core CPU it shortens the ``fast`` recipe's epoch by about a tenth, since its model is small
+    enough that the per-op overhead counts. Only for the TensorFlow backend, and without
+    ``amsgrad``; everything else (schedules, weight decay, clipping) is Keras's.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if keras.backend.backend() != "tensorflow" or self.amsgrad:
+            raise ValueError("FusedAdam needs the TensorFlow backend and amsgrad=False; "
+                             "use keras.optimizers.Adam instead")
+
+    def update_step(self, gradient, variable, learning_rate):
+        import tensorflow as tf
+
+        dtype = variable.dtype
+        index = self._get_variable_index(variable)
+        step = tf.cast(self.iterations + 1, dtype)
+        beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle, m=self._momentums[index].handle, v=self._velocities[index].handle,
+            beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step),
+            lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
+            epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype), use_locking=False)
+
+
 def compile_model(
     model: keras.Model, config: Config = Config(), num_train: int = 54_000
 ) -> keras.Model:
-    """Compile ``model`` with Adam, categorical cross-entropy and accuracy.
+    """Compile ``model`` with Adam (or :class:`FusedAdam`), categorical cross-entropy and accuracy.
 
     Args:
         model: The model from :func:`build_model`.
@@ -196,8 +233,8 @@ def compile_model(
     loss = (keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
             if config.label_smoothing else "categorical_crossentropy")  # the string: as the notebook
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(config, total), beta_1=config.adam_beta_1,
-                                        beta_2=config.adam_beta_2),
+        optimizer=(FusedAdam if config.fused_adam else keras.optimizers.Adam)(
+            learning_rate(config, total), beta_1=config.adam_beta_1, beta_2=config.adam_beta_2),
         loss=loss,
         metrics=["accuracy"],
         steps_per_execution=config.steps_per_execution,

@@ -1,11 +1,14 @@
-"""Store a trained ``.keras`` model as the package's shipped model (recipe JSON + weights .npz).
+"""Store trained ``.keras`` models as the package's shipped model (recipe JSON + weights .npz).
 
-Usage: python scripts/ship_model.py MODEL.keras RECIPE_NAME
+Usage: python scripts/ship_model.py RECIPE_NAME MODEL.keras [MODEL.keras ...]
 
 The recipe's Config goes to ``mnist_cnn/models/mnist_cnn_small.config.json`` and every layer's
-weights to ``mnist_cnn_small.weights.npz`` (plain NumPy arrays keyed ``layer_name/i``), both
-written atomically. :func:`mnist_cnn.io.load_shipped_model` rebuilds the model from them with
-``build_model``, which works in every Keras 3 (a ``.keras`` file saved by a newer Keras may not).
+weights to ``mnist_cnn_small.weights.npz`` (plain NumPy arrays), both written atomically. One
+model: arrays keyed ``layer_name/i``. Several (the same recipe trained with different seeds, read
+from each model's ``.history.json``): an ensemble, arrays keyed ``seed<S>/layer_name/i`` and the
+seeds listed in the JSON. :func:`mnist_cnn.io.load_shipped_model` rebuilds the model(s) from them
+with ``build_model``, which works in every Keras 3 (a ``.keras`` file saved by a newer Keras may
+not), and averages an ensemble's probabilities.
 """
 
 from __future__ import annotations
@@ -22,17 +25,27 @@ from mnist_cnn.recipes import get_recipe
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
+    if len(argv) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    model, config = load_model(argv[0]), get_recipe(argv[1])
-    arrays = {f"{layer.name}/{i}": np.asarray(w) for layer in model.layers
-              for i, w in enumerate(layer.get_weights())}
+    config, paths = get_recipe(argv[0]), [Path(p) for p in argv[1:]]
+    recipe = {"recipe": argv[0], "config": config.to_dict()}
+    arrays = {}
+    if len(paths) > 1:
+        seeds = [json.loads(p.with_suffix(".history.json").read_text())["config"]["seed"] for p in paths]
+        if len(set(seeds)) != len(seeds):
+            print(f"error: the models share a seed ({seeds}); an ensemble needs different seeds", file=sys.stderr)
+            return 2
+        recipe["seeds"] = seeds
+    for k, path in enumerate(paths):
+        prefix = f"seed{recipe['seeds'][k]}/" if len(paths) > 1 else ""
+        arrays |= {f"{prefix}{layer.name}/{i}": np.asarray(w) for layer in load_model(path).layers
+                   for i, w in enumerate(layer.get_weights())}
     with atomic_path(SHIPPED_WEIGHTS, ".npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
     with atomic_path(SHIPPED_CONFIG, ".json") as tmp:
-        Path(tmp).write_text(json.dumps({"recipe": argv[1], "config": config.to_dict()}, indent=1) + "\n")
+        Path(tmp).write_text(json.dumps(recipe, indent=1) + "\n")
     print(f"wrote {SHIPPED_WEIGHTS} ({SHIPPED_WEIGHTS.stat().st_size / 1024:.0f} KiB) and {SHIPPED_CONFIG}")
     return 0
 

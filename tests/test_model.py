@@ -8,7 +8,8 @@ import pytest
 
 from mnist_cnn.config import Config
 from mnist_cnn.data import preprocess
-from mnist_cnn.model import build_model, compile_model, learning_rate
+from mnist_cnn.io import load_model, save_model
+from mnist_cnn.model import FusedAdam, build_model, compile_model, learning_rate
 
 
 def test_sequential_cnn_layers():
@@ -53,3 +54,35 @@ def test_learning_rate_schedule(schedule):
     assert values[1] == pytest.approx(1e-2)  # peak after the warm-up
     assert values[1] > values[2] > values[3]  # cosine decay
     assert values[3] == pytest.approx(0.0, abs=1e-6)
+
+
+def _train_steps(digits, fused: bool, steps: int = 5):
+    """A few steps of a tiny model from seed 0; return it, its start weights and its end state."""
+    config = replace(Config(), filters=(4, 8), dense_units=16, dropout=0.0, batch_size=32, epochs=1,
+                     learning_rate=1e-2, adam_beta_1=0.7, adam_beta_2=0.9, fused_adam=fused)
+    keras.utils.set_random_seed(0)
+    model = compile_model(build_model(config), config, num_train=steps * 32)
+    start = [np.asarray(w) for w in model.weights]
+    x = preprocess(digits[0][: steps * 32])
+    y = keras.utils.to_categorical(digits[1][: steps * 32], 10)
+    model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    end = [np.asarray(w) for w in model.weights] + [np.asarray(v) for v in model.optimizer.variables]
+    return model, start, end
+
+
+def test_fused_adam_matches_keras_adam_step_for_step(digits):
+    """Same seed, same batches, warm-up + cosine schedule: weights and Adam's moments agree."""
+    fused, start, after_fused = _train_steps(digits, fused=True)
+    plain, _, after_plain = _train_steps(digits, fused=False)
+    assert type(fused.optimizer) is FusedAdam and type(plain.optimizer) is keras.optimizers.Adam
+    assert not np.allclose(start[0], after_fused[0])  # the steps moved the weights
+    assert len(after_fused) == len(after_plain)
+    for a, b in zip(after_fused, after_plain):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_fused_adam_model_saves_and_loads(digits, tmp_path):
+    model, _, _ = _train_steps(digits, fused=True, steps=1)
+    loaded = load_model(save_model(model, tmp_path / "fused.keras"))
+    x = preprocess(digits[0][:8])
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-5, atol=1e-6)

@@ -7,16 +7,20 @@ import pytest
 
 from mnist_cnn import io
 from mnist_cnn.handwriting import draw_digit
-from mnist_cnn.predict import predict_images
+from mnist_cnn.predict import predict_images, prepare_image
 
 
 def test_shipped_model_is_the_small_recipe_and_reads_digits():
+    import keras
+
     from mnist_cnn.model import build_model
     from mnist_cnn.recipes import get_recipe
 
     model = io.load_shipped_model()
     recipe = build_model(get_recipe("small"))
-    assert [layer.name for layer in model.layers] == [layer.name for layer in recipe.layers]
+    members = [layer for layer in model.layers if isinstance(layer, keras.Sequential)] or [model]
+    for member in members:  # one model, or each model of an ensemble, is the `small` recipe
+        assert [layer.name for layer in member.layers] == [layer.name for layer in recipe.layers]
     results = predict_images([draw_digit(d, seed=d) for d in range(10)], model=model)
     assert [r.label for r in results] == list(range(10))
 
@@ -25,5 +29,54 @@ def test_damaged_weights_are_one_clear_error(tmp_path, monkeypatch):
     bad = tmp_path / "w.npz"
     np.savez(bad, **{"conv1/0": np.zeros((3, 3, 1, 16), np.float32)})  # wrong shape, layers missing
     monkeypatch.setattr(io, "SHIPPED_WEIGHTS", bad)
+    with pytest.raises(io.ModelError, match="cannot load the shipped model"):
+        io.load_shipped_model()
+
+
+def _write_shipped(tmp_path, monkeypatch, seeds):
+    """Save tiny models under the shipped files' names (an ensemble when ``seeds`` has several)."""
+    import json
+    from dataclasses import replace
+
+    from mnist_cnn.config import Config
+    from mnist_cnn.model import build_model
+
+    config = replace(Config(), filters=(4, 8), dense_units=16)
+    models, arrays = [], {}
+    for seed in seeds:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        model = build_model(replace(config, seed=seed))
+        prefix = f"seed{seed}/" if len(seeds) > 1 else ""
+        arrays |= {f"{prefix}{layer.name}/{i}": np.asarray(w) for layer in model.layers
+                   for i, w in enumerate(layer.get_weights())}
+        models.append(model)
+    np.savez(tmp_path / "w.npz", **arrays)
+    recipe = {"recipe": "small", "config": config.to_dict()} | ({"seeds": seeds} if len(seeds) > 1 else {})
+    (tmp_path / "c.json").write_text(json.dumps(recipe))
+    monkeypatch.setattr(io, "SHIPPED_WEIGHTS", tmp_path / "w.npz")
+    monkeypatch.setattr(io, "SHIPPED_CONFIG", tmp_path / "c.json")
+    return models
+
+
+@pytest.mark.parametrize("seeds", [[7], [7, 8, 9]])
+def test_shipped_model_or_ensemble_rebuilds_the_saved_models(tmp_path, monkeypatch, seeds):
+    """One model: the same model. Several seeds: the mean of their probabilities."""
+    originals = _write_shipped(tmp_path, monkeypatch, seeds)
+    images = np.stack([prepare_image(draw_digit(d, seed=d)) for d in range(10)])
+    loaded = np.asarray(io.load_shipped_model().predict(images, verbose=0))
+    expected = np.mean([np.asarray(m.predict(images, verbose=0)) for m in originals], axis=0)
+    np.testing.assert_allclose(loaded, expected, rtol=1e-5, atol=1e-6)
+    if len(seeds) > 1:  # the members differ, so the average is not just one of them
+        assert not np.allclose(expected, np.asarray(originals[0].predict(images, verbose=0)), atol=1e-3)
+
+
+def test_ensemble_missing_a_member_is_one_clear_error(tmp_path, monkeypatch):
+    import json
+
+    _write_shipped(tmp_path, monkeypatch, [7, 8])
+    recipe = json.loads((tmp_path / "c.json").read_text())
+    (tmp_path / "c.json").write_text(json.dumps(recipe | {"seeds": [7, 8, 9]}))
     with pytest.raises(io.ModelError, match="cannot load the shipped model"):
         io.load_shipped_model()
