@@ -34,7 +34,8 @@ def main(argv: list[str]) -> int:
     if len(paths) > 1:
         seeds = [json.loads(p.with_suffix(".history.json").read_text())["config"]["seed"] for p in paths]
         if len(set(seeds)) != len(seeds):
-            print(f"error: the models share a seed ({seeds}); an ensemble needs different seeds", file=sys.stderr)
+            print(f"error: the models share a seed ({seeds}); an ensemble needs different seeds",
+                  file=sys.stderr)
             return 2
         recipe["seeds"] = seeds
     for k, path in enumerate(paths):
