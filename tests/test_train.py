@@ -46,10 +46,11 @@ def test_mismatched_lengths_are_rejected(digits):
 
 
 @pytest.mark.slow
-def test_mirrored_strategy_on_cpu(digits):
+@pytest.mark.parametrize("fused_adam", [False, True])
+def test_mirrored_strategy_on_cpu(digits, fused_adam):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
     x, y = preprocess(digits[0][:64]), digits[1][:64]
-    model, history = train(x, y, replace(TINY, epochs=1), strategy=strategy, verbose=0)
+    model, history = train(x, y, replace(TINY, epochs=1, fused_adam=fused_adam), strategy=strategy, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert model.output_shape == (None, 10)
 
