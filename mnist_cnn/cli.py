@@ -76,7 +76,7 @@ def _train(args: argparse.Namespace) -> int:
             "seed": args.seed, "augment_shift": args.augment_shift,
             "augment_rotation": args.augment_rotation, "augment_zoom": args.augment_zoom,
             "augment_stroke": args.augment_stroke, "reink_copies": args.reink_copies,
-            "dense_units": args.dense_units,
+            "dense_units": args.dense_units, "low_resolution_fraction": args.low_resolution_fraction,
         }.items() if v is not None}
         if args.filters:
             changes["filters"] = tuple(args.filters)
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, kind in [("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
                        ("--seed", int), ("--augment-shift", int), ("--augment-rotation", float),
                        ("--augment-zoom", float), ("--augment-stroke", float), ("--reink-copies", int),
-                       ("--dense-units", int)]:
+                       ("--dense-units", int), ("--low-resolution-fraction", float)]:
         train.add_argument(flag, type=kind, help="override the recipe's value")
     train.add_argument("--filters", type=int, nargs="+", help="filters per conv block")
     train.set_defaults(func=_train)

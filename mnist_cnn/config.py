@@ -42,6 +42,9 @@ class Config:
             2 pixels, thinner by 1, or blurred, in equal shares (0: off; see ``RandomStroke``).
         reink_copies: Add this many re-inked copies of the training images: each digit's centre
             line redrawn with a pen of random width (:mod:`mnist_cnn.reink`; 0: off).
+        low_resolution_fraction: Show this fraction of the re-inked copies at low resolution:
+            shrunk to 7-14 px and enlarged back, as a digit that had few pixels in a photo
+            (:func:`mnist_cnn.reink.low_resolution`; 0: off; needs ``reink_copies``).
         learning_rate: Peak learning rate of Adam.
         lr_schedule: ``"onecycle"`` (linear warm-up from a tenth of ``learning_rate``, then
             cosine decay to 0) or ``"constant"``.
@@ -85,6 +88,7 @@ class Config:
     augment_zoom: float = 0.0
     augment_stroke: float = 0.0
     reink_copies: int = 0
+    low_resolution_fraction: float = 0.0
     learning_rate: float = 3e-3
     lr_schedule: str = "onecycle"
     warmup_fraction: float = 0.2
@@ -114,6 +118,8 @@ class Config:
             problems.append("augment_shift and augment_rotation must be >= 0 and augment_zoom in [0, 1)")
         if not 0.0 <= self.augment_stroke <= 1.0 or self.reink_copies < 0:
             problems.append("augment_stroke must be in [0, 1] and reink_copies >= 0")
+        if not 0.0 <= self.low_resolution_fraction <= 1.0:
+            problems.append(f"low_resolution_fraction must be in [0, 1], got {self.low_resolution_fraction}")
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if self.learning_rate <= 0:

@@ -78,17 +78,16 @@ def load_shipped_model():
 
     Rebuilds the recipe from ``SHIPPED_CONFIG`` with :func:`mnist_cnn.model.build_model` and sets
     each layer's weights from ``SHIPPED_WEIGHTS`` (``np.load`` without pickles), so it loads in
-    every Keras 3 the package supports. When the config lists several ``seeds`` (an *ensemble*:
-    the same recipe trained from different random starts), one model is rebuilt per seed and the
-    returned model averages their probabilities (``keras.layers.Average``); they disagree on
-    different hard digits, so the average is right more often than any one of them. Returns an
-    uncompiled Keras model mapping (n, 28, 28, 1) images to (n, 10) probabilities.
+    every Keras 3 the package supports. When the JSON lists several ``members`` (an *ensemble*:
+    models of the same architecture trained from other seeds or on other data), each is rebuilt
+    from its own config and the returned model averages their probabilities
+    (``keras.layers.Average``): they err on different digits, so the average errs less often.
+    Returns an uncompiled Keras model mapping (n, 28, 28, 1) images to (n, 10) probabilities.
 
     Raises:
         ModelError: A file is missing or does not match the recipe.
     """
     import json
-    from dataclasses import replace
 
     import keras
     import numpy as np
@@ -96,27 +95,23 @@ def load_shipped_model():
     from mnist_cnn.config import IMAGE_SHAPE, Config
     from mnist_cnn.model import build_model
 
-    def set_weights(model, arrays, prefix: str) -> None:
+    def rebuild(config: dict, arrays, prefix: str):
+        model = build_model(Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}))
         for layer in model.layers:
             if layer.weights:
                 layer.set_weights([arrays[f"{prefix}{layer.name}/{i}"] for i in range(len(layer.weights))])
+        return model
 
     try:
         recipe = json.loads(SHIPPED_CONFIG.read_text())
-        config = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in recipe["config"].items()})
-        seeds = recipe.get("seeds")
         with np.load(SHIPPED_WEIGHTS, allow_pickle=False) as arrays:
-            if not seeds:  # one model, weights keyed "layer/i"
-                model = build_model(config)
-                set_weights(model, arrays, "")
-                return model
-            members = []
-            for seed in seeds:  # weights keyed "seed<S>/layer/i"
-                member = build_model(replace(config, seed=seed))
-                set_weights(member, arrays, f"seed{seed}/")
-                members.append(keras.Sequential(member.layers, name=f"mnist_cnn_seed{seed}"))
+            if "members" not in recipe:  # one model, weights keyed "layer/i"
+                return rebuild(recipe["config"], arrays, "")
+            members = [rebuild(config, arrays, f"member{k}/")  # weights keyed "member<k>/layer/i"
+                       for k, config in enumerate(recipe["members"])]
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise ModelError(f"{SHIPPED_WEIGHTS}: cannot load the shipped model ({exc})") from None
     inputs = keras.Input(shape=IMAGE_SHAPE, name="image")
-    average = keras.layers.Average(name="average")([member(inputs) for member in members])
+    named = [keras.Sequential(m.layers, name=f"member{k}") for k, m in enumerate(members)]
+    average = keras.layers.Average(name="average")([member(inputs) for member in named])
     return keras.Model(inputs, average, name=f"mnist_cnn_ensemble_of_{len(members)}")

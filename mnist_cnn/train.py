@@ -108,7 +108,7 @@ def train(
         y_train: One-hot labels (n, 10), or integer labels (n,) which are one-hot encoded.
         config: The recipe; ``config.seed`` is applied with :func:`set_seed` first. With
             ``reink_copies``, re-inked copies of the training images are added (``fit``
-            shuffles them in).
+            shuffles them in), ``low_resolution_fraction`` of them shrunk and enlarged back.
         validation_data: ``(x_val, y_val)``; default: the last ``config.validation_split`` of
             the training set, as ``model.fit(validation_split=...)`` does.
         strategy: An optional ``tf.distribute.Strategy``: ``MirroredStrategy`` for the GPUs
@@ -144,7 +144,8 @@ def train(
     if config.reink_copies:  # training images only: validation stays plain MNIST
         from mnist_cnn.reink import reink_images
 
-        x_train = np.concatenate([x_train] + [reink_images(x_train, seed=config.seed + k)
+        low = config.low_resolution_fraction
+        x_train = np.concatenate([x_train] + [reink_images(x_train, config.seed + k, low)
                                               for k in range(config.reink_copies)])
         y_train = np.concatenate([y_train] * (config.reink_copies + 1))
     strategy = strategy or tf.distribute.get_strategy()

@@ -2,13 +2,13 @@
 
 Usage: python scripts/ship_model.py RECIPE_NAME MODEL.keras [MODEL.keras ...]
 
-The recipe's Config goes to ``mnist_cnn/models/mnist_cnn_small.config.json`` and every layer's
-weights to ``mnist_cnn_small.weights.npz`` (plain NumPy arrays), both written atomically. One
-model: arrays keyed ``layer_name/i``. Several (the same recipe trained with different seeds, read
-from each model's ``.history.json``): an ensemble, arrays keyed ``seed<S>/layer_name/i`` and the
-seeds listed in the JSON. :func:`mnist_cnn.io.load_shipped_model` rebuilds the model(s) from them
-with ``build_model``, which works in every Keras 3 (a ``.keras`` file saved by a newer Keras may
-not), and averages an ensemble's probabilities.
+The recipe's name and Config go to ``mnist_cnn/models/mnist_cnn_small.config.json`` and every
+layer's weights to ``mnist_cnn_small.weights.npz`` (plain NumPy arrays), both written
+atomically. One model: arrays keyed ``layer_name/i``. Several: an ensemble, arrays keyed
+``member<k>/layer_name/i`` and each member's Config (read from its ``MODEL.history.json``, as
+``train`` wrote it) listed under ``members``. :func:`mnist_cnn.io.load_shipped_model` rebuilds the
+model(s) from them with ``build_model``, which works in every Keras 3 (a ``.keras`` file saved by
+a newer Keras may not), and averages an ensemble's probabilities.
 """
 
 from __future__ import annotations
@@ -28,18 +28,13 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    config, paths = get_recipe(argv[0]), [Path(p) for p in argv[1:]]
-    recipe = {"recipe": argv[0], "config": config.to_dict()}
-    arrays = {}
+    paths = [Path(p) for p in argv[1:]]
+    recipe = {"recipe": argv[0], "config": get_recipe(argv[0]).to_dict()}
     if len(paths) > 1:
-        seeds = [json.loads(p.with_suffix(".history.json").read_text())["config"]["seed"] for p in paths]
-        if len(set(seeds)) != len(seeds):
-            print(f"error: the models share a seed ({seeds}); an ensemble needs different seeds",
-                  file=sys.stderr)
-            return 2
-        recipe["seeds"] = seeds
+        recipe["members"] = [json.loads(p.with_suffix(".history.json").read_text())["config"] for p in paths]
+    arrays = {}
     for k, path in enumerate(paths):
-        prefix = f"seed{recipe['seeds'][k]}/" if len(paths) > 1 else ""
+        prefix = f"member{k}/" if len(paths) > 1 else ""
         arrays |= {f"{prefix}{layer.name}/{i}": np.asarray(w) for layer in load_model(path).layers
                    for i, w in enumerate(layer.get_weights())}
     with atomic_path(SHIPPED_WEIGHTS, ".npz") as tmp:

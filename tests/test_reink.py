@@ -11,7 +11,7 @@ from scipy import ndimage
 from mnist_cnn.config import Config
 from mnist_cnn.data import preprocess
 from mnist_cnn.model import RandomStroke, build_model
-from mnist_cnn.reink import reink, reink_images
+from mnist_cnn.reink import low_resolution, reink, reink_images
 from mnist_cnn.train import train
 
 
@@ -40,6 +40,30 @@ def test_reink_images_is_seeded_and_keeps_shape(digits):
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, reink_images(x, seed=4))
     assert np.array_equal(reink(np.zeros((28, 28)), np.random.default_rng(0)), np.zeros((28, 28)))
+
+
+def test_low_resolution_keeps_the_digit_and_softens_it():
+    zero = ring()
+    for seed in range(6):
+        out = low_resolution(zero, np.random.default_rng(seed))
+        assert out.shape == (28, 28) and out.dtype == np.float32
+        assert out.min() >= 0 and out.max() == pytest.approx(1.0)
+        assert np.corrcoef(out.ravel(), zero.ravel())[0, 1] > 0.7  # still the same ring
+        assert not np.allclose(out, zero, atol=0.1)  # but seen through fewer pixels
+    blank = np.zeros((28, 28), np.float32)
+    assert np.array_equal(low_resolution(blank, np.random.default_rng(0)), blank)
+
+
+def test_low_resolution_fraction_changes_only_that_share_and_keeps_the_pens(digits):
+    x = preprocess(digits[0][:200])
+    plain = reink_images(x, seed=3)
+    half = reink_images(x, seed=3, low_resolution_fraction=0.5)
+    assert half.shape == x.shape and half.dtype == np.float32
+    changed = ~np.all(np.isclose(plain, half), axis=(1, 2, 3))
+    assert 0.35 < changed.mean() < 0.65  # about half were shrunk; the rest are the same pens
+    np.testing.assert_array_equal(half, reink_images(x, seed=3, low_resolution_fraction=0.5))
+    with pytest.raises(ValueError, match="low_resolution_fraction"):
+        Config(low_resolution_fraction=1.5)
 
 
 def test_random_stroke_is_identity_at_inference_and_changes_pens_in_training():

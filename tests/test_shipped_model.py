@@ -38,22 +38,24 @@ def _write_shipped(tmp_path, monkeypatch, seeds):
     import json
     from dataclasses import replace
 
+    import keras
+
     from mnist_cnn.config import Config
     from mnist_cnn.model import build_model
 
-    config = replace(Config(), filters=(4, 8), dense_units=16)
+    configs = [replace(Config(), filters=(4, 8), dense_units=16, seed=seed) for seed in seeds]
     models, arrays = [], {}
-    for seed in seeds:
-        import keras
-
-        keras.utils.set_random_seed(seed)
-        model = build_model(replace(config, seed=seed))
-        prefix = f"seed{seed}/" if len(seeds) > 1 else ""
+    for k, config in enumerate(configs):
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(config)
+        prefix = f"member{k}/" if len(seeds) > 1 else ""
         arrays |= {f"{prefix}{layer.name}/{i}": np.asarray(w) for layer in model.layers
                    for i, w in enumerate(layer.get_weights())}
         models.append(model)
     np.savez(tmp_path / "w.npz", **arrays)
-    recipe = {"recipe": "small", "config": config.to_dict()} | ({"seeds": seeds} if len(seeds) > 1 else {})
+    recipe = {"recipe": "small", "config": configs[0].to_dict()}
+    if len(seeds) > 1:
+        recipe["members"] = [c.to_dict() for c in configs]
     (tmp_path / "c.json").write_text(json.dumps(recipe))
     monkeypatch.setattr(io, "SHIPPED_WEIGHTS", tmp_path / "w.npz")
     monkeypatch.setattr(io, "SHIPPED_CONFIG", tmp_path / "c.json")
@@ -62,7 +64,7 @@ def _write_shipped(tmp_path, monkeypatch, seeds):
 
 @pytest.mark.parametrize("seeds", [[7], [7, 8, 9]])
 def test_shipped_model_or_ensemble_rebuilds_the_saved_models(tmp_path, monkeypatch, seeds):
-    """One model: the same model. Several seeds: the mean of their probabilities."""
+    """One model: the same model. Several: the mean of their probabilities."""
     originals = _write_shipped(tmp_path, monkeypatch, seeds)
     images = np.stack([prepare_image(draw_digit(d, seed=d)) for d in range(10)])
     loaded = np.asarray(io.load_shipped_model().predict(images, verbose=0))
@@ -77,6 +79,6 @@ def test_ensemble_missing_a_member_is_one_clear_error(tmp_path, monkeypatch):
 
     _write_shipped(tmp_path, monkeypatch, [7, 8])
     recipe = json.loads((tmp_path / "c.json").read_text())
-    (tmp_path / "c.json").write_text(json.dumps(recipe | {"seeds": [7, 8, 9]}))
+    (tmp_path / "c.json").write_text(json.dumps(recipe | {"members": recipe["members"] * 2}))
     with pytest.raises(io.ModelError, match="cannot load the shipped model"):
         io.load_shipped_model()
