@@ -1,11 +1,12 @@
 """Print the per-condition accuracy of the whole pipeline on the generated photo set.
 
-Usage: python scripts/photo_accuracy.py [--split dev|test] [--n 600] [--numbers 200] [--keep DIR]
+Usage: python scripts/photo_accuracy.py [--split dev|test] [--n 600] [--numbers 200] [--keep DIR] [--members]
 
 Generates the seeded photos of :mod:`mnist_cnn.photos` (same photos on every machine), reads them
 with the shipped model through ``predict_images`` (files on disk: PNG / JPEG / WebP) and, unless
 ``--numbers 0``, reads generated 2-6 digit numbers with ``read_number``. Prints Markdown tables.
-Tune on ``dev``; report ``test``.
+Tune on ``dev``; report ``test``. ``--members``: for the shipped ensemble, instead score each of its
+networks alone and their average on the same single-digit photos (one line each).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=600, help="single-digit photos (600)")
     parser.add_argument("--numbers", type=int, default=200, help="number photos (200; 0 skips)")
     parser.add_argument("--keep", help="also write the digit photos into this folder")
+    parser.add_argument("--members", action="store_true",
+                        help="score each network of the shipped ensemble alone, and their average")
     args = parser.parse_args(argv)
     from mnist_cnn.cli import import_tensorflow_quietly
     from mnist_cnn.io import load_shipped_model
@@ -27,6 +30,18 @@ def main(argv: list[str] | None = None) -> int:
 
     import_tensorflow_quietly()
     model = load_shipped_model()
+    if args.members:
+        import keras
+
+        from mnist_cnn.photos import digit_photos
+
+        photos = list(digit_photos(args.split, args.n))
+        networks = [layer for layer in model.layers if isinstance(layer, keras.Sequential)] + [model]
+        for network in networks:
+            read = evaluate_digits(args.split, model=network, photos=photos)
+            print(f"{network.name}: {sum(ok for _, ok in read) / len(read):.1%} of {len(read)} "
+                  f"{args.split} photos", flush=True)
+        return 0
     digits = evaluate_digits(args.split, args.n, model=model, folder=args.keep)
     print(format_table(accuracy_table(digits), f"One digit per photo, {args.split} set"), flush=True)
     if args.numbers:
