@@ -120,6 +120,8 @@ class Config:
             problems.append("augment_stroke must be in [0, 1] and reink_copies >= 0")
         if not 0.0 <= self.low_resolution_fraction <= 1.0:
             problems.append(f"low_resolution_fraction must be in [0, 1], got {self.low_resolution_fraction}")
+        elif self.low_resolution_fraction and not self.reink_copies:
+            problems.append("low_resolution_fraction applies to the re-inked copies: set reink_copies >= 1")
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if self.learning_rate <= 0:

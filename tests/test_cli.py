@@ -119,6 +119,9 @@ def test_train_refuses_bad_arguments_without_touching_files(tmp_path):
     assert bad.returncode == 2 and "unknown recipe 'turbo'" in bad.stderr
     assert run_cli("train", "-o", tmp_path / "n.keras", "--epochs", "0").stderr.startswith(
         "error: invalid Config: epochs must be >= 1")
+    low = run_cli("train", "-o", tmp_path / "n.keras", "--low-resolution-fraction", "0.5")  # no re-inking
+    assert low.returncode == 2 and low.stderr.strip().endswith("set reink_copies >= 1")
+    assert len(low.stderr.strip().splitlines()) == 1
 
 
 def test_train_checks_the_output_path_before_training(tmp_path):

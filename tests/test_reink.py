@@ -63,7 +63,9 @@ def test_low_resolution_fraction_changes_only_that_share_and_keeps_the_pens(digi
     assert 0.35 < changed.mean() < 0.65  # about half were shrunk; the rest are the same pens
     np.testing.assert_array_equal(half, reink_images(x, seed=3, low_resolution_fraction=0.5))
     with pytest.raises(ValueError, match="low_resolution_fraction"):
-        Config(low_resolution_fraction=1.5)
+        Config(low_resolution_fraction=1.5, reink_copies=1)
+    with pytest.raises(ValueError, match="set reink_copies >= 1"):
+        Config(low_resolution_fraction=0.5)
 
 
 def test_random_stroke_is_identity_at_inference_and_changes_pens_in_training():
