@@ -12,8 +12,9 @@ is in the middle. :func:`prepare_image` repeats those steps for an arbitrary pho
    cancel out) to get the ink's darkness;
 3. threshold the ink (Otsu's method, never below the paper's noise), then remove ruled and grid
    lines: long thin horizontal / vertical runs that span the page (a morphological opening with a
-   line half the page long, on a levelled copy if the page is askew), repair the digit's strokes
-   where they crossed a line, and keep strokes written along a line (darker than the line);
+   line half the page long that forgives gaps, on a levelled copy if the page is askew), repair
+   the digit's strokes where they crossed a line, and keep strokes written along a line (darker
+   than the line);
 4. keep the digit (pieces at least 10 % of the largest; specks dropped), crop to it, thicken pen
    strokes that would vanish when shrunk, scale into 20x20;
 5. centre by centre of mass in 28x28.
@@ -37,6 +38,7 @@ TARGET_STROKE = 2.2  #: typical MNIST pen width in pixels, inside the 20x20 box
 MIN_CONTRAST = 0.1  #: darkest ink (relative to the paper) below which nothing counts as written
 LINE_MIN_RUN = 0.5  #: a ruled line is a straight run of ink at least this fraction of the page ...
 LINE_MIN_SPAN = 0.8  #: ... and, with its tilt, spans at least this fraction of it
+LINE_MIN_DENSITY = 0.7  #: a run may have gaps: this fraction of it must be ink
 LINE_MAX_TILT = 10.0  #: lines tilted by up to this many degrees (a page photographed askew) are found
 LINE_MIN_PIXELS = 24  #: a shorter run cannot be told from a pen stroke (thumbnails keep their lines)
 GREY_WEIGHTS = (0.299, 0.587, 0.114)  #: ITU-R 601-2 luma, what Pillow's convert("L") uses
@@ -221,16 +223,17 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
                  page: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Remove ruled / grid lines from a binary ink mask and repair the strokes that crossed them.
 
-    A line is a straight horizontal (vertical) run of ink at least half the page's width (height)
-    long (a morphological opening with a 1-pixel-thick line, as fast min/max filters, after
-    bridging gaps of a few pixels), whose connected piece spans at least 80 % of the page; lines
+    A line is a straight horizontal (vertical) run at least half the page's width (height) long
+    and at least 70 % ink (a morphological opening with a 1-pixel-thick line that forgives gaps:
+    a running mean and a max filter; gaps of a few pixels are bridged first), whose ink spans at
+    least 80 % of the page; lines
     are only removed when the page has at least two of them in that direction (ruled or squared
     paper), or one crossing the whole page beside other ink. A digit's own bar or stem is shorter
     than that unless the digit fills the frame. Where a pen stroke crossed a line, the gap left is
     closed along the stroke (a closing across the line, no wider than the line), restoring only
     pixels that were ink. Where a line is much thicker than elsewhere, a stroke runs along it and
     those pixels are kept. Given the ink's darkness, pixels on a line that are much darker than
-    the line itself (a pen stroke drawn along it) are kept too, where they join the digit.
+    the lines (a pen stroke drawn along one) are kept too, where they join the digit.
 
     Args:
         mask: bool (H, W), True = ink.
@@ -241,13 +244,15 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
             the page's edge, so a line cut short by a corner of the page still spans the frame.
 
     Returns:
-        ``(clean, lines)``: the mask without the lines, and the removed line pixels (bool (H, W)).
+        ``(clean, lines)``: the mask without the lines, and the pixels of the lines found (faint
+        ones too, bool (H, W)), less those kept as pen strokes.
     """
     from scipy import ndimage
 
     faint = mask if faint is None else faint | mask
     clean = mask.copy()
     removed = np.zeros_like(mask)
+    found = np.zeros_like(mask)  # every line pixel, faint ones too
     for axis in (1, 0):  # 1: horizontal lines (runs along a row), 0: vertical ones
         length, across = mask.shape[axis], 1 - axis
         run = int(LINE_MIN_RUN * length) | 1  # odd: the opening gives back exactly what it kept
@@ -258,13 +263,17 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
         joined = ndimage.minimum_filter1d(ndimage.maximum_filter1d(source.view(np.uint8), bridge, axis=axis),
                                           bridge, axis=axis)
         tolerant = ndimage.maximum_filter1d(joined, 3, axis=across)  # +-1 px of tilt
-        eroded = ndimage.minimum_filter1d(tolerant, run, axis=axis, mode="constant")
-        opened = ndimage.maximum_filter1d(eroded, run, axis=axis)
-        candidates = opened.astype(bool) & joined.astype(bool)
-        labels, count = ndimage.label(candidates, structure=np.ones((3, 3)))
+        # An opening that forgives gaps: every window of ``run`` pixels that is at least
+        # LINE_MIN_DENSITY ink (a faint line that light, noise or JPEG broke up still is), grown
+        # back to the window's full length.
+        density = ndimage.uniform_filter1d(tolerant.astype(np.float32), run, axis=axis, mode="constant")
+        opened = ndimage.maximum_filter1d((density >= LINE_MIN_DENSITY).view(np.uint8), run, axis=axis)
+        labels, count = ndimage.label(opened, structure=np.ones((3, 3)))
         if count == 0:
             continue
-        spans = [(s[axis].stop - s[axis].start) for s in ndimage.find_objects(labels)]
+        labels[~joined.astype(bool)] = 0  # the ink in each such window: its span is the line's
+        spans = [0 if s is None else s[axis].stop - s[axis].start
+                 for s in ndimage.find_objects(labels, max_label=count)]
         long_ones = [i + 1 for i, span in enumerate(spans) if span >= LINE_MIN_SPAN * length]
         if not long_ones:
             continue
@@ -284,21 +293,25 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
         closed = ndimage.minimum_filter1d(ndimage.maximum_filter1d(without, reach, axis=across),
                                           reach, axis=across).astype(bool)
         repaired = closed & lines & mask  # line pixels with stroke ink on both sides of the line
+        found |= lines
         removed |= lines & clean & ~repaired
         clean &= ~lines
         clean |= repaired
     if ink is not None and removed.any():
         # Printed lines are light (blue or grey) next to a pen's ink: a removed pixel 1.3x as dark
-        # as the line's core (the median over the line of the darkest pixel nearby, so a line's
-        # fringe counts as its core) belongs to a stroke written along the line.
-        core = float(np.median(ndimage.maximum_filter(np.where(removed, ink, 0), size=3)[removed]))
+        # as the lines' core belongs to a stroke written along a line. The core is measured on
+        # every line pixel found, faint ones too (lines fainter than the ink threshold are in the
+        # mask only where a pen crossed them, so the removed pixels alone can be mostly pen): the
+        # darkest pixel nearby (a line's fringe counts as its core), and of those the 90th
+        # percentile, as light and shadow make parts of a line darker than the rest.
+        core = float(np.percentile(ndimage.maximum_filter(np.where(found, ink, 0), size=3)[found], 90))
         stroke = removed & (ink > 1.3 * core)
         if stroke.any():
             labels, _ = ndimage.label(clean | stroke, structure=np.ones((3, 3)))
             joined = np.isin(labels, np.unique(labels[clean])) & stroke
             clean |= joined
             removed &= ~joined
-    return clean, removed
+    return clean, found & ~clean
 
 
 def _extend_to_frame(a: np.ndarray, page: np.ndarray, axis: int) -> np.ndarray:

@@ -225,6 +225,33 @@ def test_remove_lines_repairs_a_stroke_crossing_lines():
     assert lines[90, 10] and not lines[100, 130]
 
 
+def test_remove_lines_finds_faint_lines_broken_into_dashes():
+    faint = np.zeros((200, 300), bool)
+    for row in (40, 90, 140):
+        faint[row:row + 2] = True
+        for start in range(5, 300, 40):
+            faint[row:row + 2, start:start + 8] = False  # noise broke the line: 20 % gaps
+    mask = np.zeros_like(faint)
+    mask[20:180, 148:152] = True  # a stroke crossing all three
+    faint |= mask
+    clean, lines = remove_lines(mask, faint)
+    assert lines[40, 20] and lines[140, 280]  # found although no run is longer than 32 px
+    assert clean[20:180, 148:152].all() and not lines[20:180, 148:152].all()
+
+
+def test_a_stroke_along_a_faint_line_is_kept():
+    ink = np.zeros((200, 300), np.float32)
+    for row in (30, 75, 120, 165):
+        ink[row:row + 2] = 0.15  # faint printed lines, below the ink threshold
+    ink[120:122, 120:200] = 0.8  # the bar of a "7" written along a line ...
+    for k in range(60):
+        ink[122 + k, 196 - k // 2:199 - k // 2] = 0.8  # ... and its stem
+    mask, faint = ink > 0.4, ink > 0.1
+    clean, lines = remove_lines(mask, faint, ink)
+    assert clean[120:122, 120:200].all()  # the bar is pen, not line (the line is the faint part)
+    assert lines[30, 10] and not clean[75].any()
+
+
 def test_a_single_stroke_filling_the_frame_is_not_a_line():
     img = np.full((60, 40), 255, np.uint8)
     img[5:55, 18:22] = 0  # a tightly cropped "1": spans 83 % of the height
