@@ -226,9 +226,8 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
     A line is a straight horizontal (vertical) run at least half the page's width (height) long
     and at least 70 % ink (a morphological opening with a 1-pixel-thick line that forgives gaps:
     a running mean and a max filter; gaps of a few pixels are bridged first), whose ink spans at
-    least 80 % of the page; lines
-    are only removed when the page has at least two of them in that direction (ruled or squared
-    paper), or one crossing the whole page beside other ink. A digit's own bar or stem is shorter
+    least 80 % of the page; lines are only removed when the page has at least two of them in
+    that direction (ruled or squared paper), or one crossing the whole page beside other ink. A digit's own bar or stem is shorter
     than that unless the digit fills the frame. Where a pen stroke crossed a line, the gap left is
     closed along the stroke (a closing across the line, no wider than the line), restoring only
     pixels that were ink. Where a line is much thicker than elsewhere, a stroke runs along it and
