@@ -95,8 +95,9 @@ def load_shipped_model():
     from mnist_cnn.config import IMAGE_SHAPE, Config
     from mnist_cnn.model import build_model
 
-    def rebuild(config: dict, arrays, prefix: str):
-        model = build_model(Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}))
+    def rebuild(config: dict, arrays, prefix: str, name: str = "mnist_cnn"):
+        model = build_model(Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}),
+                            name)
         for layer in model.layers:
             if layer.weights:
                 layer.set_weights([arrays[f"{prefix}{layer.name}/{i}"] for i in range(len(layer.weights))])
@@ -107,11 +108,10 @@ def load_shipped_model():
         with np.load(SHIPPED_WEIGHTS, allow_pickle=False) as arrays:
             if "members" not in recipe:  # one model, weights keyed "layer/i"
                 return rebuild(recipe["config"], arrays, "")
-            members = [rebuild(config, arrays, f"member{k}/")  # weights keyed "member<k>/layer/i"
-                       for k, config in enumerate(recipe["members"])]
+            members = [rebuild(config, arrays, f"member{k}/", f"member{k}")  # weights keyed
+                       for k, config in enumerate(recipe["members"])]  # "member<k>/layer/i"
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise ModelError(f"{SHIPPED_WEIGHTS}: cannot load the shipped model ({exc})") from None
     inputs = keras.Input(shape=IMAGE_SHAPE, name="image")
-    named = [keras.Sequential(m.layers, name=f"member{k}") for k, m in enumerate(members)]
-    average = keras.layers.Average(name="average")([member(inputs) for member in named])
+    average = keras.layers.Average(name="average")([member(inputs) for member in members])
     return keras.Model(inputs, average, name=f"mnist_cnn_ensemble_of_{len(members)}")

@@ -13,7 +13,7 @@ import numpy as np
 from mnist_cnn.config import IMAGE_SHAPE, NUM_CLASSES, Config
 
 
-def build_model(config: Config = Config()) -> keras.Sequential:
+def build_model(config: Config = Config(), name: str = "mnist_cnn") -> keras.Sequential:
     """Build the CNN described by ``config`` (not compiled).
 
     Each block is Conv2D -> [BatchNormalization] -> ReLU -> MaxPooling2D(2), followed by
@@ -23,6 +23,7 @@ def build_model(config: Config = Config()) -> keras.Sequential:
 
     Args:
         config: Filters, kernel sizes, batch norm, dense width and dropout.
+        name: The model's name (each network of an ensemble needs its own).
 
     Returns:
         A ``keras.Sequential`` mapping float32 images (n, 28, 28, 1) in [0, 1] to class
@@ -50,7 +51,7 @@ def build_model(config: Config = Config()) -> keras.Sequential:
         layers.append(keras.layers.Dropout(config.dropout, name="dropout", **mixed))
     layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output",
                                      **({"dtype": "float32"} if mixed else {})))
-    return keras.Sequential(layers, name="mnist_cnn")
+    return keras.Sequential(layers, name=name)
 
 
 @functools.cache

@@ -223,16 +223,17 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
                  page: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Remove ruled / grid lines from a binary ink mask and repair the strokes that crossed them.
 
-    A line is a straight horizontal (vertical) run at least half the page's width (height) long
-    and at least 70 % ink (a morphological opening with a 1-pixel-thick line that forgives gaps:
-    a running mean and a max filter; gaps of a few pixels are bridged first), whose ink spans at
-    least 80 % of the page; lines are only removed when the page has at least two of them in
-    that direction (ruled or squared paper), or one crossing the whole page beside other ink. A digit's own bar or stem is shorter
-    than that unless the digit fills the frame. Where a pen stroke crossed a line, the gap left is
-    closed along the stroke (a closing across the line, no wider than the line), restoring only
-    pixels that were ink. Where a line is much thicker than elsewhere, a stroke runs along it and
-    those pixels are kept. Given the ink's darkness, pixels on a line that are much darker than
-    the lines (a pen stroke drawn along one) are kept too, where they join the digit.
+    A line is a straight horizontal (vertical) run at least half the page's width (height) long and
+    at least 70 % ink (a morphological opening with a 1-pixel-thick line that forgives gaps: a
+    running mean and a max filter; gaps of a few pixels are bridged first), whose ink spans at least
+    80 % of the page; lines are only removed when the page has at least two of them in that
+    direction (ruled or squared paper), or one crossing the whole page beside other ink. A digit's
+    own bar or stem is shorter than that unless the digit fills the frame. Where a pen stroke
+    crossed a line, the gap left is closed along the stroke (a closing across the line, no wider
+    than the line), restoring only pixels that were ink. Where a line is much thicker than
+    elsewhere, a stroke runs along it and those pixels are kept. Given the ink's darkness, pixels on
+    a line that are much darker than the lines (a pen stroke drawn along one) are kept too, where
+    they join the digit.
 
     Args:
         mask: bool (H, W), True = ink.

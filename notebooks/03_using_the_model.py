@@ -256,11 +256,12 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 #   shadow disappears and only the ink stays dark. The estimate is the darker of a large median
 #   filter and a grey-level *closing* (a maximum filter, then a minimum filter), which erases
 #   every dark mark narrower than its window but keeps a shadow's straight edge where it is;
-# - it removes **ruled and grid lines** with a morphological *opening*: keeping only the ink that
-#   survives sliding a straight line half the page long along it. A digit's strokes are never that
+# - it removes **ruled and grid lines** with a morphological *opening*: keeping only the ink where
+#   a straight line half the page long, slid along the row (or column), lies at least 70 % on ink
+#   (noise and light break a faint printed line into dashes). A digit's strokes are never that
 #   long and straight, the paper's lines are; they are subtracted, and where a pen stroke crossed a
 #   line the small gap is closed again. Printed lines are light, so line pixels much darker than
-#   the line (a pen stroke written along it, like the foot of a 2) are kept. If the page was
+#   the lines (a pen stroke written along one, like the foot of a 2) are kept. If the page was
 #   photographed askew, the lines are first levelled: the angle at which the ink piles up into
 #   the longest straight line (up to ±10°) is found, the image is turned by it, and turned back
 #   after the lines are gone.
