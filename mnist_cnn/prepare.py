@@ -15,8 +15,8 @@ is in the middle. :func:`prepare_image` repeats those steps for an arbitrary pho
    line half the page long that forgives gaps, on a levelled copy if the page is askew), repair
    the digit's strokes where they crossed a line, and keep strokes written along a line (darker
    than the line);
-4. keep the digit (pieces at least 10 % of the largest; specks dropped), crop to it, thicken pen
-   strokes that would vanish when shrunk, scale into 20x20;
+4. keep the digit (pieces at least 10 % of the largest and near it; specks and scraps dropped),
+   crop to it, thicken pen strokes that would vanish when shrunk, scale into 20x20;
 5. centre by centre of mass in 28x28.
 
 :func:`find_ink` (steps 1-3) is shared with :mod:`mnist_cnn.numbers`, which reads several digits.
@@ -518,7 +518,10 @@ def keep_digit(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The pieces of ``mask`` that make the digit: bool (H, W).
 
     A piece is kept if it holds at least 10 % of the ink of the piece holding the most (specks and
-    dust go), and its ink is at least 40 % as dark on average (a faint trace of a shadow's edge goes).
+    dust go), its ink is at least 40 % as dark on average (a faint trace of a shadow's edge goes),
+    and it lies near that piece: no farther from its box than the piece's longer side (a digit's
+    strokes are close together; a smudge or a scrap of a line elsewhere on the page is not part
+    of it).
     """
     from scipy import ndimage
 
@@ -526,7 +529,13 @@ def keep_digit(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count + 1)[1:]
     mean = mass / np.maximum(np.bincount(labels.ravel(), minlength=count + 1)[1:], 1)
     main = int(np.argmax(mass))
-    return np.isin(labels, 1 + np.flatnonzero((mass >= 0.1 * mass[main]) & (mean >= 0.4 * mean[main])))
+    boxes = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)])
+    top, bottom, left, right = boxes[main]
+    reach = max(bottom - top, right - left)
+    gap = np.maximum(np.maximum(top - boxes[:, 1], boxes[:, 0] - bottom).clip(0),  # rows between
+                     np.maximum(left - boxes[:, 3], boxes[:, 2] - right).clip(0))  # columns between
+    keep = (mass >= 0.1 * mass[main]) & (mean >= 0.4 * mean[main]) & (gap <= reach)
+    return np.isin(labels, 1 + np.flatnonzero(keep))
 
 
 def prepare_image(

@@ -87,6 +87,13 @@ def test_specks_are_ignored():
     assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.95
 
 
+def test_a_scrap_far_from_the_digit_is_not_part_of_it():
+    img = render_digit(7, size=800, scale=0.25, offset=(-150, -150))
+    ImageDraw.Draw(img).rectangle([700, 760, 760, 770], fill=(20, 30, 90))  # a scrap in a corner
+    a, b = prepare_image(np.asarray(img)), prepare_image(np.asarray(render_digit(7, 800, 0.25, (-150, -150))))
+    assert corr(a, b) > 0.95
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
