@@ -196,7 +196,7 @@ print(format_export_table(rows))
 # 2. detect the paper from the image border and **invert** dark ink on light paper; subtract the
 #    paper's brightness;
 # 3. keep the digit: **Otsu's threshold** separates ink from paper, and ink blobs much smaller than
-#    the digit (dust, specks) are dropped;
+#    the digit (dust, specks) or far from it (a scrap of a line at the page's edge) are dropped;
 # 4. **crop** to the digit, thicken strokes that would vanish when shrunk, and **scale** the longer
 #    side to 20 pixels, keeping the aspect ratio (averaging pixels, like a scanner);
 # 5. paste it into 28×28 and **shift its centre of mass to the centre**.
