@@ -3,8 +3,10 @@
 :func:`read_number` cleans the photo like :func:`mnist_cnn.prepare.prepare_image` (paper, shadows
 and ruled lines removed), then finds the digits:
 
-1. connected pieces of ink; specks and dots (far smaller than the tallest pieces) are ignored;
-2. pieces that overlap left-to-right belong to one digit (a "5" whose bar is detached);
+1. connected pieces of ink; specks (far less ink than the biggest piece) are ignored;
+2. pieces that overlap left-to-right belong to one digit; so does a piece much shorter than the
+   digits that lies over one (a "5" whose bar is detached, the top of a "7" whose stroke broke);
+   a short piece over no digit (a dot, a dash) is left out;
 3. a piece much wider than a digit is tall holds touching digits: it is cut where the ink is
    thinnest (the minimum of the column sums near each expected cut);
 4. each digit is scaled and centred like MNIST and read by the model, left to right.
@@ -58,6 +60,19 @@ class NumberReading:
                            for d in self.digits]}
 
 
+def _width(box: list[int]) -> int:
+    return box[1] - box[0]
+
+
+def _overlap(a: list[int], b: list[int]) -> int:
+    """How many columns two boxes ``[x0, x1, y0, y1]`` share (negative: the gap between them)."""
+    return min(a[1], b[1]) - max(a[0], b[0])
+
+
+def _union(a: list[int], b: list[int]) -> list[int]:
+    return [min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])]
+
+
 def find_digits(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Boxes ``(x, y, w, h)`` of the digits in a binary ink mask, left to right.
 
@@ -74,23 +89,35 @@ def find_digits(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
         return []
     slices = ndimage.find_objects(labels)
     sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    heights = np.array([s[0].stop - s[0].start for s in slices])
-    tall = heights.max()
-    # Specks and dots: small in height and in ink next to the tallest pieces.
-    pieces = [s for s, h, n in zip(slices, heights, sizes)
-              if h >= 0.4 * tall and n >= 0.02 * sizes.max()]
-    pieces.sort(key=lambda s: s[1].start)
-    groups: list[list[int]] = []  # [x0, x1, y0, y1] of each digit
-    for s in pieces:
-        x0, x1, y0, y1 = s[1].start, s[1].stop, s[0].start, s[0].stop
-        if groups:
-            last = groups[-1]
-            overlap = min(last[1], x1) - max(last[0], x0)
-            if overlap > 0.5 * min(x1 - x0, last[1] - last[0]):
-                groups[-1] = [min(last[0], x0), max(last[1], x1), min(last[2], y0), max(last[3], y1)]
-                continue
-        groups.append([x0, x1, y0, y1])
+    tall = max(s[0].stop - s[0].start for s in slices)
+    # Specks: little ink next to the biggest piece. Of the rest, the tall pieces make the digits;
+    # short ones (a detached bar, a dot, a dash) join a digit they lie over, or are left out.
+    pieces = sorted([s[1].start, s[1].stop, s[0].start, s[0].stop]  # x0, x1, y0, y1
+                    for s, n in zip(slices, sizes) if n >= 0.02 * sizes.max())
+    groups: list[list[int]] = []
+    for box in (b for b in pieces if b[3] - b[2] >= 0.4 * tall):
+        if groups and _overlap(groups[-1], box) > 0.5 * min(_width(box), _width(groups[-1])):
+            groups[-1] = _union(groups[-1], box)
+        else:
+            groups.append(box)
     height = float(np.median([g[3] - g[2] for g in groups])) if groups else 0.0
+    # A piece much shorter than the digits that overlaps a neighbour is part of it (the top of a
+    # "7" whose stroke broke, a "5" whose bar is drawn apart).
+    k = 0
+    while k < len(groups):
+        near = [j for j in (k - 1, k + 1) if 0 <= j < len(groups) and _overlap(groups[j], groups[k]) > 0]
+        if groups[k][3] - groups[k][2] < 0.6 * height and near:
+            j = max(near, key=lambda j: _overlap(groups[j], groups[k]))
+            groups[j] = _union(groups[j], groups[k])
+            del groups[k]
+            k = 0
+        else:
+            k += 1
+    for box in (b for b in pieces if b[3] - b[2] < 0.4 * tall):
+        best = max(groups, key=lambda g: _overlap(g, box), default=None)
+        if (best is not None and _overlap(best, box) > 0.5 * min(_width(box), _width(best))
+                and box[2] < best[3] + height / 2 and box[3] > best[2] - height / 2):
+            best[:] = _union(best, box)
     boxes = []
     for x0, x1, y0, y1 in groups:
         width = x1 - x0

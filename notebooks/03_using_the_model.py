@@ -312,8 +312,9 @@ print(format_table([row for row in accuracy_table(tilted_results) if row[0] in (
 #
 # A photo of a number written in a row ("2026", a house number, a price): `read_number` cleans the
 # page the same way, finds each digit as a connected piece of ink (dots and specks dropped, pieces
-# stacked above each other merged, a piece much wider than tall split where its ink is thinnest),
-# reads them left to right and reports each digit's confidence and box.
+# stacked above each other merged, a short piece that lies over a digit joined to it (a "5" whose
+# bar is drawn apart), a piece much wider than tall split where its ink is thinnest), reads them
+# left to right and reports each digit's confidence and box.
 
 # %%
 photo = next(number_photos("dev", 1))

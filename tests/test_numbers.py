@@ -52,7 +52,19 @@ def test_detached_pieces_of_one_digit_stay_together():
     mask = np.zeros((100, 200), bool)
     mask[30:80, 40:48] = True  # the stem of a "5"
     mask[20:24, 40:75] = True  # its top bar, drawn apart from the stem
-    assert len(find_digits(mask)) == 1
+    mask[75:79, 100:104] = True  # a dot after it, over no digit
+    assert find_digits(mask) == [(40, 20, 35, 60)]  # the bar is in the box, the dot is not
+
+
+def test_a_short_piece_barely_over_a_digit_joins_it():
+    mask = np.zeros((160, 300), bool)
+    mask[20:130, 20:70] = True  # a digit
+    mask[35:140, 120:135] = True  # the stem of a "7" ...
+    mask[30:85, 100:116] = True  # ... and its top, broken off: apart from the stem, but its
+    mask[30:33, 116:124] = True  # hook shares 4 columns with it
+    mask[20:130, 200:250] = True  # the next digit, close but not overlapping
+    mask[20:130, 260:275] = True  # a "1" just after it
+    assert [b[0] for b in find_digits(mask)] == [20, 100, 200, 260]
 
 
 def test_read_number_with_a_stand_in_model():
