@@ -95,9 +95,9 @@ def load_shipped_model():
     from mnist_cnn.config import IMAGE_SHAPE, Config
     from mnist_cnn.model import build_model
 
-    def rebuild(config: dict, arrays, prefix: str, name: str = "mnist_cnn"):
+    def rebuild(config: dict, arrays, prefix: str, **name):
         model = build_model(Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}),
-                            name)
+                            **name)
         for layer in model.layers:
             if layer.weights:
                 layer.set_weights([arrays[f"{prefix}{layer.name}/{i}"] for i in range(len(layer.weights))])
@@ -108,7 +108,7 @@ def load_shipped_model():
         with np.load(SHIPPED_WEIGHTS, allow_pickle=False) as arrays:
             if "members" not in recipe:  # one model, weights keyed "layer/i"
                 return rebuild(recipe["config"], arrays, "")
-            members = [rebuild(config, arrays, f"member{k}/", f"member{k}")  # weights keyed
+            members = [rebuild(config, arrays, f"member{k}/", name=f"member{k}")  # weights keyed
                        for k, config in enumerate(recipe["members"])]  # "member<k>/layer/i"
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise ModelError(f"{SHIPPED_WEIGHTS}: cannot load the shipped model ({exc})") from None

@@ -226,8 +226,13 @@ def _conditions(rng: np.random.Generator, phone_rate: float) -> tuple[dict, int,
     return conditions, height, phone
 
 
+def _seed(split: str, seed: int | None) -> int:
+    """The generator's seed: the split's own unless another is given (a fresh sample of a split)."""
+    return SPLIT_SEEDS[split] if seed is None else seed
+
+
 def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03,
-                 with_glyphs: bool = False) -> Iterator[Photo]:
+                 with_glyphs: bool = False, seed: int | None = None) -> Iterator[Photo]:
     """Generate ``n`` photos of one handwritten digit each (see the module docstring).
 
     Args:
@@ -236,12 +241,13 @@ def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03,
         phone_rate: Fraction of photos on a 4000x3000 (or 3000x4000) page.
         with_glyphs: Also keep each digit's ink coverage as written (``Photo.glyph``, float
             (h, w) in [0, 1], upright, before paper and light): what a reader checks the label on.
+        seed: Draw other photos from the split's source digits (default: the split's seed).
 
     Yields:
         :class:`Photo` objects; ``label`` is the digit as a string.
     """
     sources = _split_sources(split)
-    rng = np.random.default_rng(SPLIT_SEEDS[split])
+    rng = np.random.default_rng(_seed(split, seed))
     for i in range(n):
         conditions, height, phone = _conditions(rng, phone_rate)
         digit = i % 10
@@ -251,14 +257,15 @@ def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03,
         yield Photo(data, suffix, str(digit), conditions, boxes, glyph if with_glyphs else None)
 
 
-def number_photos(split: str = "dev", n: int = 100, phone_rate: float = 0.0) -> Iterator[Photo]:
+def number_photos(split: str = "dev", n: int = 100, phone_rate: float = 0.0,
+                  seed: int | None = None) -> Iterator[Photo]:
     """Generate ``n`` photos of a 2-6 digit number written in a row on the same kinds of paper.
 
     Digits are 0.05-0.35 digit heights apart. ``label`` is the number as a string (it may start
-    with 0), ``boxes`` the (x, y, w, h) of each digit.
+    with 0), ``boxes`` the (x, y, w, h) of each digit. ``seed``: as for :func:`digit_photos`.
     """
     sources = _split_sources(split)
-    rng = np.random.default_rng(SPLIT_SEEDS[split] + 1)
+    rng = np.random.default_rng(_seed(split, seed) + 1)
     for _ in range(n):
         conditions, height, phone = _conditions(rng, phone_rate)
         height = min(height, 160)
@@ -271,20 +278,22 @@ def number_photos(split: str = "dev", n: int = 100, phone_rate: float = 0.0) -> 
         yield Photo(data, suffix, "".join(str(d) for d in digits), conditions, boxes)
 
 
-def tilted_photos(split: str = "test", n: int = 600, max_angle: float = 8.0) -> Iterator[Photo]:
+def tilted_photos(split: str = "test", n: int = 600, max_angle: float = 8.0,
+                  seed: int | None = None) -> Iterator[Photo]:
     """The ruled and squared paper photos among :func:`digit_photos` ``(split, n)``, each page turned
     by a seeded angle within +-``max_angle`` degrees: a notebook photographed askew.
 
     The corners the turn uncovers are filled with the photo's border colour; the file is saved
     again in its own format (JPEG and WebP at quality 90) and mode. ``conditions`` gains "page
-    tilt": the angle's size, rounded to a band ("0-2", "2-5" or "5-8" degrees).
+    tilt": the angle's size, rounded to a band ("0-2", "2-5" or "5-8" degrees). ``seed``: as for
+    :func:`digit_photos`.
     """
     from PIL import Image
 
     from mnist_cnn.prepare import border_pixels
 
-    rng = np.random.default_rng(SPLIT_SEEDS[split] + 2)
-    for photo in digit_photos(split, n):
+    rng = np.random.default_rng(_seed(split, seed) + 2)
+    for photo in digit_photos(split, n, seed=seed):
         if photo.conditions["paper"] not in _LINE_RGB:
             continue
         angle = float(rng.uniform(-max_angle, max_angle))
@@ -327,12 +336,14 @@ def format_table(rows: list[tuple[str, str, int, float]], title: str = "") -> st
 
 
 def evaluate_digits(split: str = "test", n: int = 600, model=None, folder=None,
-                    phone_rate: float = 0.03, photos=None) -> list[tuple[dict, bool]]:
+                    phone_rate: float = 0.03, photos=None,
+                    seed: int | None = None) -> list[tuple[dict, bool]]:
     """Write :func:`digit_photos` to files, read them with ``predict_images``; ``(conditions, correct)``.
 
     Args:
         folder: Where to write the photos (default: a temporary folder, deleted afterwards).
         photos: Other photos to read instead (for example :func:`tilted_photos`).
+        seed: As for :func:`digit_photos`.
     """
     import tempfile
     from pathlib import Path
@@ -347,7 +358,9 @@ def evaluate_digits(split: str = "test", n: int = 600, model=None, folder=None,
         root = Path(folder or tmp)
         root.mkdir(parents=True, exist_ok=True)
         read, paths = [], []
-        for i, photo in enumerate(digit_photos(split, n, phone_rate) if photos is None else photos):
+        if photos is None:
+            photos = digit_photos(split, n, phone_rate, seed=seed)
+        for i, photo in enumerate(photos):
             path = root / f"{split}_{i:04d}_{photo.label}{photo.suffix}"
             path.write_bytes(photo.data)
             read.append(photo)
@@ -358,7 +371,8 @@ def evaluate_digits(split: str = "test", n: int = 600, model=None, folder=None,
     return [(p.conditions, r.error is None and str(r.label) == p.label) for p, r in zip(read, results)]
 
 
-def evaluate_numbers(split: str = "test", n: int = 200, model=None) -> list[tuple[dict, bool]]:
+def evaluate_numbers(split: str = "test", n: int = 200, model=None,
+                     seed: int | None = None) -> list[tuple[dict, bool]]:
     """Read :func:`number_photos` with :func:`mnist_cnn.numbers.read_number`; ``(conditions, exact)``."""
     from PIL import Image
 
@@ -370,7 +384,7 @@ def evaluate_numbers(split: str = "test", n: int = 200, model=None) -> list[tupl
 
         model = load_shipped_model()
     out = []
-    for photo in number_photos(split, n):
+    for photo in number_photos(split, n, seed=seed):
         with Image.open(io.BytesIO(photo.data)) as img:
             grey = pil_to_grey(img)
         try:

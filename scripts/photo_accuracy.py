@@ -1,12 +1,14 @@
 """Print the per-condition accuracy of the whole pipeline on the generated photo set.
 
-Usage: python scripts/photo_accuracy.py [--split dev|test] [--n 600] [--numbers 200] [--keep DIR] [--members]
+Usage: python scripts/photo_accuracy.py [--split dev|test] [--n 600] [--numbers 200] [--seed S]
+                                       [--keep DIR] [--members]
 
 Generates the seeded photos of :mod:`mnist_cnn.photos` (same photos on every machine), reads them
 with the shipped model through ``predict_images`` (files on disk: PNG / JPEG / WebP) and, unless
 ``--numbers 0``, reads generated 2-6 digit numbers with ``read_number``. Prints Markdown tables.
 Tune on ``dev``; report ``test``. ``--members``: for the shipped ensemble, instead score each of its
-networks alone and their average on the same single-digit photos (one line each).
+networks alone and their average on the same single-digit photos (one line each). ``--seed``: a
+fresh sample of the split's source digits (check a change made on dev on photos it was not made on).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--n", type=int, default=600, help="single-digit photos (600)")
     parser.add_argument("--numbers", type=int, default=200, help="number photos (200; 0 skips)")
+    parser.add_argument("--seed", type=int, help="draw other photos (default: the split's own seed)")
     parser.add_argument("--keep", help="also write the digit photos into this folder")
     parser.add_argument("--members", action="store_true",
                         help="score each network of the shipped ensemble alone, and their average")
@@ -35,17 +38,17 @@ def main(argv: list[str] | None = None) -> int:
 
         from mnist_cnn.photos import digit_photos
 
-        photos = list(digit_photos(args.split, args.n))
+        photos = list(digit_photos(args.split, args.n, seed=args.seed))
         networks = [layer for layer in model.layers if isinstance(layer, keras.Sequential)] + [model]
         for network in networks:
             read = evaluate_digits(args.split, model=network, photos=photos)
             print(f"{network.name}: {sum(ok for _, ok in read) / len(read):.1%} of {len(read)} "
                   f"{args.split} photos", flush=True)
         return 0
-    digits = evaluate_digits(args.split, args.n, model=model, folder=args.keep)
+    digits = evaluate_digits(args.split, args.n, model=model, folder=args.keep, seed=args.seed)
     print(format_table(accuracy_table(digits), f"One digit per photo, {args.split} set"), flush=True)
     if args.numbers:
-        numbers = evaluate_numbers(args.split, args.numbers, model=model)
+        numbers = evaluate_numbers(args.split, args.numbers, model=model, seed=args.seed)
         rows = [r for r in accuracy_table(numbers) if r[0] in ("all", "paper")]
         print("\n" + format_table(rows, f"Whole numbers (2-6 digits) read exactly, {args.split} set"))
     return 0

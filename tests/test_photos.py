@@ -19,6 +19,10 @@ def test_same_split_same_photos_and_splits_differ():
     a, b = list(digit_photos("dev", 4)), list(digit_photos("dev", 4))
     assert [p.data for p in a] == [p.data for p in b]
     assert [p.data for p in a] != [p.data for p in digit_photos("test", 4)]
+    assert [p.data for p in a] == [p.data for p in digit_photos("dev", 4, seed=1_000)]  # dev's own seed
+    fresh = list(digit_photos("dev", 4, seed=1_001))  # another sample of dev's source digits
+    assert [p.data for p in fresh] == [p.data for p in digit_photos("dev", 4, seed=1_001)]
+    assert not {p.data for p in fresh} & {p.data for p in a}
 
 
 @needs_mnist
