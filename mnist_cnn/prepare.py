@@ -228,7 +228,9 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
     running mean and a max filter; gaps of a few pixels are bridged first), whose ink spans at least
     80 % of the page; lines are only removed when the page has at least two of them in that
     direction (ruled or squared paper), or one crossing the whole page beside other ink. A digit's
-    own bar or stem is shorter than that unless the digit fills the frame. Where a pen stroke
+    own bar or stem is shorter than that unless the digit fills the frame. Where the lines found
+    are evenly spaced, shorter pieces of ink on the other lines of that spacing are line too (a
+    line that uneven light left in the mask only in part, see :func:`_line_fragments`). Where a pen stroke
     crossed a line, the gap left is closed along the stroke (a closing across the line, no wider
     than the line), restoring only pixels that were ink. Where a line is much thicker than
     elsewhere, a stroke runs along it and those pixels are kept. Given the ink's darkness, pixels on
@@ -281,6 +283,8 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
         if len(long_ones) == 1 and (max(spans) < 0.9 * length or not (mask & ~lines).any()):
             continue  # one line alone is removed only if it crosses the page and leaves ink behind
         thickness = lines.sum() / sum(spans[i - 1] for i in long_ones)
+        if len(long_ones) >= 2:  # the rest of the paper's lines, where light made them fade out
+            lines |= _line_fragments(joined.astype(bool), lines, thickness, axis)
         # Where the line is much thicker than usual a stroke lies along it (a "1" on a grid line):
         # those pixels are the stroke's, keep them.
         wide = (int(np.ceil(thickness)) + 3) | 1
@@ -312,6 +316,43 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
             clean |= joined
             removed &= ~joined
     return clean, found & ~clean
+
+
+def _line_fragments(ink: np.ndarray, lines: np.ndarray, thickness: float, axis: int) -> np.ndarray:
+    """Pieces of the page's other lines: ink where the lines found, evenly spaced, say a line is.
+
+    Uneven light leaves a printed line in the ink mask only along part of the page, too short to
+    be found as a line, and the pieces left join the digit. The lines found give the paper's
+    spacing; on each other line of that spacing, straight runs of ink a tenth of the page long (or
+    :data:`LINE_MIN_PIXELS`) and mostly ink are pieces of it. Nothing is returned unless the lines
+    found are evenly spaced (ruled or squared paper).
+    """
+    from scipy import ndimage
+
+    across = 1 - axis
+    profile = lines.sum(axis=axis).astype(np.float64)  # line pixels in each row (column)
+    labels, count = ndimage.label(profile > 0)
+    centres = np.array(ndimage.center_of_mass(profile, labels, range(1, count + 1))).ravel()
+    gaps = np.diff(centres)
+    if len(gaps) == 0 or gaps.min() < 3 * thickness + 3:
+        return np.zeros_like(lines)
+    steps = np.round(gaps / gaps.min())  # the closest two lines are one spacing apart
+    spacing = float(gaps.sum() / steps.sum())
+    if np.abs(gaps - steps * spacing).max() > max(2.0, 0.05 * spacing):
+        return np.zeros_like(lines)  # not evenly spaced: not a printed page
+    length = lines.shape[axis]
+    run = max(LINE_MIN_PIXELS, int(0.1 * length)) | 1
+    reach = int(np.ceil(thickness)) + 1
+    band = np.zeros(lines.shape[across], bool)  # rows (columns) where a line should be
+    for centre in np.arange(centres[0] % spacing, lines.shape[across], spacing):
+        if np.abs(centres - centre).min() > spacing / 2:
+            band[max(0, int(round(centre)) - reach):int(round(centre)) + reach + 1] = True
+    if not band.any():
+        return np.zeros_like(lines)
+    band = band[:, None] if axis == 1 else band[None, :]
+    density = ndimage.uniform_filter1d(ink.astype(np.float32), run, axis=axis, mode="constant")
+    dense = ndimage.maximum_filter1d((density >= LINE_MIN_DENSITY).view(np.uint8), run, axis=axis)
+    return dense.astype(bool) & ink & band
 
 
 def _extend_to_frame(a: np.ndarray, page: np.ndarray, axis: int) -> np.ndarray:

@@ -260,7 +260,9 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 #   a straight line half the page long, slid along the row (or column), lies at least 70 % on ink
 #   (noise and light break a faint printed line into dashes). A digit's strokes are never that
 #   long and straight, the paper's lines are; they are subtracted, and where a pen stroke crossed a
-#   line the small gap is closed again. Printed lines are light, so line pixels much darker than
+#   line the small gap is closed again. A printed page's lines are evenly spaced, so where uneven
+#   light left only pieces of a line, shorter straight runs on the lines that spacing predicts are
+#   removed too. Printed lines are light, so line pixels much darker than
 #   the lines (a pen stroke written along one, like the foot of a 2) are kept. If the page was
 #   photographed askew, the lines are first levelled: the angle at which the ink piles up into
 #   the longest straight line (up to ±10°) is found, the image is turned by it, and turned back

@@ -246,6 +246,21 @@ def test_remove_lines_finds_faint_lines_broken_into_dashes():
     assert clean[20:180, 148:152].all() and not lines[60:80, 140:160].any()  # the stroke is kept
 
 
+def test_lines_that_fade_out_are_found_from_the_paper_spacing():
+    ink = np.zeros((200, 300), np.float32)
+    for row in range(20, 200, 30):
+        ink[row:row + 2, : 300 if row < 80 else 70] = 0.3  # light left only 70 px of the lower lines
+    ink[60:180, 100:104] = 0.8  # a pen stroke crossing them
+    ink[110:114, 100:150] = 0.8  # and a bar of the digit where a faded line runs
+    clean, lines = remove_lines(ink > 0.2, ink=ink)
+    assert lines[110, 30] and lines[170, 5]  # the short pieces are on the paper's lines: removed
+    assert clean[60:180, 100:104].all() and clean[110:114, 100:150].all()  # the digit is kept
+    ink[80:82] = 0
+    ink[70:72] = 0.3  # long lines at rows 20, 50 and 70: not evenly spaced, so not a printed page
+    clean, lines = remove_lines(ink > 0.2, ink=ink)
+    assert clean[140, 30] and clean[170, 5]  # and short runs are left alone
+
+
 def test_a_stroke_along_a_faint_line_is_kept():
     ink = np.zeros((200, 300), np.float32)
     for row in (30, 75, 120, 165):
