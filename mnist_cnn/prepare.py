@@ -232,8 +232,9 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
     are evenly spaced, shorter pieces of ink on the other lines of that spacing are line too (a
     line that uneven light left in the mask only in part, see :func:`_line_fragments`). Where a pen stroke
     crossed a line, the gap left is closed along the stroke (a closing across the line, no wider
-    than the line), restoring only pixels that were ink. Where a line is much thicker than
-    elsewhere, a stroke runs along it and those pixels are kept. Given the ink's darkness, pixels on
+    than the line), restoring only pixels that were ink. Where the ink reaches well past the line
+    on both sides (thicker than the line's bare stretches), a stroke runs along it and those pixels
+    are kept. Given the ink's darkness, pixels on
     a line that are much darker than the lines (a pen stroke drawn along one) are kept too, where
     they join the digit.
 
@@ -274,22 +275,28 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
         if count == 0:
             continue
         labels[~joined.astype(bool)] = 0  # the ink in each such window: its span is the line's
-        spans = [0 if s is None else s[axis].stop - s[axis].start
-                 for s in ndimage.find_objects(labels, max_label=count)]
+        boxes = ndimage.find_objects(labels, max_label=count)
+        spans = [0 if s is None else s[axis].stop - s[axis].start for s in boxes]
         long_ones = [i + 1 for i, span in enumerate(spans) if span >= LINE_MIN_SPAN * length]
         if not long_ones:
             continue
         lines = np.isin(labels, long_ones)
         if len(long_ones) == 1 and (max(spans) < 0.9 * length or not (mask & ~lines).any()):
             continue  # one line alone is removed only if it crosses the page and leaves ink behind
-        thickness = lines.sum() / sum(spans[i - 1] for i in long_ones)
+        # A line's thickness: how many of its pixels a row (column) across it holds where it is
+        # bare (the lower quartile: a stroke written along part of it must not count).
+        thickness = float(np.median([np.percentile(counts[counts > 0], 25) for counts in
+                                     (np.count_nonzero(labels[boxes[i - 1]] == i, axis=across)
+                                      for i in long_ones)]))
         if len(long_ones) >= 2:  # the rest of the paper's lines, where light made them fade out
             lines |= _line_fragments(joined.astype(bool), lines, thickness, axis)
-        # Where the line is much thicker than usual a stroke lies along it (a "1" on a grid line):
-        # those pixels are the stroke's, keep them.
+        # Where ink reaches well past the line on both sides, a pen stroke lies along it or crosses
+        # it (the foot of a "2" written on the line, a "1" on a grid line): those pixels are the
+        # stroke's, keep them. (Lines of the other direction, found before, are not strokes; ink
+        # on one side only is a stroke that meets the line, repaired below.)
         wide = (int(np.ceil(thickness)) + 3) | 1
-        thin = ndimage.minimum_filter1d(lines.view(np.uint8), wide, axis=across, mode="constant")
-        along = ndimage.maximum_filter1d(thin, wide, axis=across).astype(bool)
+        along = ndimage.minimum_filter1d((faint & ~found).view(np.uint8), wide, axis=across,
+                                         mode="constant").astype(bool)
         lines &= ~along
         lines = ndimage.maximum_filter1d(lines.view(np.uint8), 3, axis=across).astype(bool) & ~along
         reach = 2 * int(np.ceil(thickness)) + 5

@@ -262,8 +262,9 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 #   long and straight, the paper's lines are; they are subtracted, and where a pen stroke crossed a
 #   line the small gap is closed again. A printed page's lines are evenly spaced, so where uneven
 #   light left only pieces of a line, shorter straight runs on the lines that spacing predicts are
-#   removed too. Printed lines are light, so line pixels much darker than
-#   the lines (a pen stroke written along one, like the foot of a 2) are kept. If the page was
+#   removed too. Printed lines are light and thin, so line pixels much darker than the lines, or
+#   where the ink reaches well past the line on both sides (a pen stroke written along one, like
+#   the foot of a 2 sitting on it), are kept. If the page was
 #   photographed askew, the lines are first levelled: the angle at which the ink piles up into
 #   the longest straight line (up to ±10°) is found, the image is turned by it, and turned back
 #   after the lines are gone.

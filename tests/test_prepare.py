@@ -261,6 +261,19 @@ def test_lines_that_fade_out_are_found_from_the_paper_spacing():
     assert clean[140, 30] and clean[170, 5]  # and short runs are left alone
 
 
+def test_the_foot_of_a_digit_written_on_the_line_is_kept():
+    for lines_at in ((160,), (60, 110, 160)):  # one line across a tight crop, or a ruled page
+        mask = np.zeros((200, 140), bool)
+        for row in lines_at:
+            mask[row:row + 2] = True  # printed lines, 2 px
+        mask[157:164, 30:110] = True  # the foot of a "2", 7 px thick, along 57 % of the line
+        for k in range(120):
+            mask[157 - k, 30 + k // 2:37 + k // 2] = True  # and its diagonal, up from the foot
+        clean, lines = remove_lines(mask)
+        assert (clean[157:164, 30:110].sum(axis=0) >= 3).all()  # the foot stays a stroke all along
+        assert lines[160, 5] and lines[160, 130] and not clean[160:162, 120:].any()  # the line is gone
+
+
 def test_a_stroke_along_a_faint_line_is_kept():
     ink = np.zeros((200, 300), np.float32)
     for row in (30, 75, 120, 165):
