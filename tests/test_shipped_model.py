@@ -25,6 +25,18 @@ def test_shipped_model_is_the_small_recipe_and_reads_digits():
     assert [r.label for r in results] == list(range(10))
 
 
+def test_digits_written_on_the_ruled_line_are_read():
+    pages = []
+    for d in range(10):  # each digit's base sits on a ruled line (a 2's foot runs along it)
+        written = draw_digit(d, size=(400, 200), box=(150, 30, 100, 130), pen=6, seed=d).astype(np.float32)
+        page = written.copy()
+        for row in (60, 110, 160):
+            page[row - 1:row + 1] = np.minimum(page[row - 1:row + 1], (140, 175, 225))  # light blue
+        pages.append(np.minimum(page, written).astype(np.uint8))  # the ink lies over the lines
+    results = predict_images(pages, model=io.load_shipped_model())
+    assert [r.label for r in results] == list(range(10))
+
+
 def test_damaged_weights_are_one_clear_error(tmp_path, monkeypatch):
     bad = tmp_path / "w.npz"
     np.savez(bad, **{"conv1/0": np.zeros((3, 3, 1, 16), np.float32)})  # wrong shape, layers missing
