@@ -230,13 +230,12 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
     direction (ruled or squared paper), or one crossing the whole page beside other ink. A digit's
     own bar or stem is shorter than that unless the digit fills the frame. Where the lines found
     are evenly spaced, shorter pieces of ink on the other lines of that spacing are line too (a
-    line that uneven light left in the mask only in part, see :func:`_line_fragments`). Where a pen stroke
-    crossed a line, the gap left is closed along the stroke (a closing across the line, no wider
-    than the line), restoring only pixels that were ink. Where the ink reaches well past the line
-    on both sides (thicker than the line's bare stretches), a stroke runs along it and those pixels
-    are kept. Given the ink's darkness, pixels on
-    a line that are much darker than the lines (a pen stroke drawn along one) are kept too, where
-    they join the digit.
+    line that uneven light left in the mask only in part, see :func:`_line_fragments`). Where a
+    pen stroke crossed a line, the gap left is closed along the stroke (a closing across the line,
+    no wider than the line), restoring only pixels that were ink. Where the ink reaches well past
+    the line on both sides (thicker than the line's bare stretches), a stroke runs along it and
+    those pixels are kept. Given the ink's darkness, pixels on a line that are much darker than
+    the lines (a pen stroke drawn along one) are kept too, where they join the digit.
 
     Args:
         mask: bool (H, W), True = ink.
