@@ -263,17 +263,13 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
         bridge = max(3, length // 100)  # noise and JPEG break faint lines into dashes
         source = faint if page is None else _extend_to_frame(faint, page, axis)
         joined = ndimage.minimum_filter1d(ndimage.maximum_filter1d(source.view(np.uint8), bridge, axis=axis),
-                                          bridge, axis=axis)
-        tolerant = ndimage.maximum_filter1d(joined, 3, axis=across)  # +-1 px of tilt
-        # An opening that forgives gaps: every window of ``run`` pixels that is at least
-        # LINE_MIN_DENSITY ink (a faint line that light, noise or JPEG broke up still is), grown
-        # back to the window's full length.
-        density = ndimage.uniform_filter1d(tolerant.astype(np.float32), run, axis=axis, mode="constant")
-        opened = ndimage.maximum_filter1d((density >= LINE_MIN_DENSITY).view(np.uint8), run, axis=axis)
+                                          bridge, axis=axis).astype(bool)
+        tolerant = ndimage.maximum_filter1d(joined.view(np.uint8), 3, axis=across)  # +-1 px of tilt
+        opened = _dense_runs(tolerant, run, axis)
         labels, count = ndimage.label(opened, structure=np.ones((3, 3)))
         if count == 0:
             continue
-        labels[~joined.astype(bool)] = 0  # the ink in each such window: its span is the line's
+        labels[~joined] = 0  # the ink in each such window: its span is the line's
         boxes = ndimage.find_objects(labels, max_label=count)
         spans = [0 if s is None else s[axis].stop - s[axis].start for s in boxes]
         long_ones = [i + 1 for i, span in enumerate(spans) if span >= LINE_MIN_SPAN * length]
@@ -288,7 +284,7 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
                                      (np.count_nonzero(labels[boxes[i - 1]] == i, axis=across)
                                       for i in long_ones)]))
         if len(long_ones) >= 2:  # the rest of the paper's lines, where light made them fade out
-            lines |= _line_fragments(joined.astype(bool), lines, thickness, axis)
+            lines |= _line_fragments(joined, lines, thickness, axis)
         # Where ink reaches well past the line on both sides, a pen stroke lies along it or crosses
         # it (the foot of a "2" written on the line, a "1" on a grid line): those pixels are the
         # stroke's, keep them. (Lines of the other direction, found before, are not strokes; ink
@@ -356,9 +352,17 @@ def _line_fragments(ink: np.ndarray, lines: np.ndarray, thickness: float, axis: 
     if not band.any():
         return np.zeros_like(lines)
     band = band[:, None] if axis == 1 else band[None, :]
-    density = ndimage.uniform_filter1d(ink.astype(np.float32), run, axis=axis, mode="constant")
-    dense = ndimage.maximum_filter1d((density >= LINE_MIN_DENSITY).view(np.uint8), run, axis=axis)
-    return dense.astype(bool) & ink & band
+    return _dense_runs(ink, run, axis) & ink & band
+
+
+def _dense_runs(a: np.ndarray, run: int, axis: int) -> np.ndarray:
+    """An opening that forgives gaps: bool, True in every window of ``run`` pixels along ``axis``
+    that is at least :data:`LINE_MIN_DENSITY` ink (a faint line that light, noise or JPEG broke
+    up still is), grown back to the window's full length (``run`` odd)."""
+    from scipy import ndimage
+
+    density = ndimage.uniform_filter1d(a.astype(np.float32), run, axis=axis, mode="constant")
+    return ndimage.maximum_filter1d((density >= LINE_MIN_DENSITY).view(np.uint8), run, axis=axis).astype(bool)
 
 
 def _extend_to_frame(a: np.ndarray, page: np.ndarray, axis: int) -> np.ndarray:
