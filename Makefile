@@ -57,6 +57,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check mnist_cnn tests scripts benchmarks notebooks
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache notebooks/artifacts

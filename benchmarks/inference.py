@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeats = 1 if args.quick else 5
 
-    from mnist_cnn.cli import import_tensorflow_quietly
+    from mnist_cnn.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import tensorflow as tf
@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from mnist_cnn.data import load_mnist, preprocess
     from mnist_cnn.export import export_tflite, predict_in_batches, tflite_predict_fn
-    from mnist_cnn.model import as_float32, build_model, compile_model
+    from mnist_cnn.model import build_model, compile_model
     from mnist_cnn.recipes import get_recipe
+    from mnist_cnn.speed import as_float32
     from mnist_cnn.train import fit_inputs, set_seed
 
     (x_all, y_all), (x_test, y_test) = load_mnist(verbose=False)

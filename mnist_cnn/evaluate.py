@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+from scipy import ndimage
 from sklearn.metrics import classification_report, confusion_matrix
 
 from mnist_cnn.config import NUM_CLASSES
@@ -84,8 +85,6 @@ def shift_and_rotate(x: np.ndarray, max_shift: int = 4, max_rotation: float = 20
     Returns:
         float32 array with the same shape as ``x``.
     """
-    from scipy import ndimage
-
     rng = np.random.default_rng(seed)
     x = np.asarray(x, np.float32)
     out = np.empty_like(x)

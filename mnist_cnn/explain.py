@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 
 def _layer(model, layer_name: str):
@@ -14,8 +16,6 @@ def _layer(model, layer_name: str):
 
 def feature_maps(model, image: np.ndarray, layer_name: str = "relu1") -> np.ndarray:
     """The activations of ``layer_name`` for one image (28, 28[, 1]): (h, w, channels)."""
-    import keras
-
     sub = keras.Model(model.inputs, _layer(model, layer_name).output)  # shares the trained layers
     return np.asarray(sub([np.asarray(image, np.float32).reshape(1, 28, 28, 1)], training=False))[0]
 
@@ -29,8 +29,6 @@ def first_layer_filters(model) -> np.ndarray:
 
 def upsample_heatmaps(cam) -> np.ndarray:
     """Grad-CAM maps (n, h, w) -> (n, 28, 28) float32, each scaled to [0, 1] (bilinear)."""
-    import tensorflow as tf
-
     cam = tf.image.resize(tf.convert_to_tensor(cam, tf.float32)[..., None], (28, 28),
                           method="bilinear")[..., 0].numpy()
     top = cam.reshape(len(cam), -1).max(axis=1).reshape(-1, 1, 1)
@@ -55,9 +53,6 @@ def grad_cam(model, images: np.ndarray, layer_name: str = "relu2", classes=None)
     Returns:
         (n, 28, 28) float32 heat maps in [0, 1].
     """
-    import keras
-    import tensorflow as tf
-
     output = model.layers[-1]
     grad_model = keras.Model(model.inputs, [_layer(model, layer_name).output, output.input])
     kernel, bias = output.kernel, output.bias

@@ -9,9 +9,14 @@ import os
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from mnist_cnn._files import atomic_path
+from mnist_cnn.quiet import silenced
+from mnist_cnn.saving import save_model
+from mnist_cnn.speed import as_float32
 
 
 def _size_kib(path: Path) -> float:
@@ -34,8 +39,6 @@ def median_ms(fn, repeats: int = 200, warmup: int = 5) -> float:
 
 def predict_in_batches(fn, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Run ``fn`` (a tf.function or SavedModel endpoint) on ``x`` in batches; numpy result."""
-    import tensorflow as tf
-
     return np.concatenate([np.asarray(fn(tf.constant(x[i:i + batch_size])))
                            for i in range(0, len(x), batch_size)])
 
@@ -45,11 +48,7 @@ def tflite_interpreter(path: Path, threads: int | None = None):
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:  # pragma: no cover - depends on the environment
-        import tensorflow as tf
-
         Interpreter = tf.lite.Interpreter
-    from mnist_cnn._quiet import silenced
-
     with silenced():  # "Created TensorFlow Lite XNNPACK delegate for CPU."
         return Interpreter(model_path=str(path), num_threads=threads)
 
@@ -87,12 +86,6 @@ def export_savedmodel(model, path: str | os.PathLike) -> Path:
     on the same images gave different answers), which would make served predictions random.
     A mixed-precision model is exported as its float32 copy (the same weights).
     """
-    import keras
-    import tensorflow as tf
-
-    from mnist_cnn._quiet import silenced
-    from mnist_cnn.model import as_float32
-
     model = as_float32(model)  # serves the same everywhere, also where bfloat16 is emulated
     path = Path(path)
     archive = keras.export.ExportArchive()
@@ -116,19 +109,12 @@ def export_tflite(model, path: str | os.PathLike, representative=None) -> Path:
         representative: Optional float32 images (n, 28, 28, 1). If given, weights and
             activations are quantised to int8 (inputs and outputs stay float32).
     """
-    import numpy as np
-    import tensorflow as tf
-
-    from mnist_cnn.model import as_float32
-
     converter = tf.lite.TFLiteConverter.from_keras_model(as_float32(model))
     if representative is not None:
         samples = np.asarray(representative, np.float32)
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: ([samples[i:i + 1]] for i in range(len(samples)))
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    from mnist_cnn._quiet import silenced
-
     with silenced():  # the converter prints a SavedModel summary and C++ progress lines
         blob = converter.convert()
     path = Path(path)
@@ -153,10 +139,6 @@ def export_all(model, out_dir: str | os.PathLike, x_test: np.ndarray, y_test: np
     Returns:
         One dict per format: format, path, size_kib, test_accuracy, latency_ms (one image).
     """
-    import tensorflow as tf
-
-    from mnist_cnn.io import save_model
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     x_test = np.asarray(x_test, np.float32)
@@ -198,12 +180,3 @@ def format_export_table(rows: list[dict]) -> str:
         lines.append(f"| {r['format']} | {Path(r['path']).name} | {r['size_kib']:,.0f} | "
                      f"{r['test_accuracy']:.2%} | {r['latency_ms']:.3f} |")
     return "\n".join(lines)
-
-
-def quiet_tensorflow():
-    """A context manager that hides what TensorFlow prints inside it (the LiteRT converter's and
-    the SavedModel writer's progress lines, on Python's streams and straight from C++);
-    exceptions still propagate. For notebooks and scripts that want only their own output."""
-    from mnist_cnn._quiet import silenced
-
-    return silenced()

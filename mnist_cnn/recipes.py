@@ -18,12 +18,8 @@
   epochs, and scored with test-time shift averaging (``shift_average=1``: each prediction
   averaged with those of the image moved 1 px up, down, left and right). Chosen on the
   validation split: benchmarks/recipe_search/.
-- ``small``: the network of the model shipped with the package for ``predict``: under 0.5 MB,
-  trained with rotation, zoom and shift augmentation, random pens (``augment_stroke``) and one
-  re-inked copy of its training images (``reink_copies``) so that it copes with real handwriting
-  and real pens (chosen on the validation split and the *dev* photos of :mod:`mnist_cnn.photos`).
-  The shipped model averages four of them: seeds 42 and 1, each also trained with
-  ``low_resolution_fraction=0.5`` (``mnist_cnn/models/mnist_cnn_small.log``).
+The photo reader's ``small`` recipe (the shipped ensemble's) is in
+:mod:`mnist_cnn.reading.photo_model`; the command line offers it beside these.
 """
 
 from __future__ import annotations
@@ -43,9 +39,6 @@ RECIPES: dict[str, Config] = {
                     mixed_precision=True, input_pipeline="tf.data", fused_adam=True),
     "accurate": replace(Config(), batch_norm=False, augment_shift=2, epochs=18, dropout=0.3,
                         label_smoothing=0.1, shift_average=1),
-    "small": replace(Config(), filters=(16, 32), dense_units=128, augment_rotation=12,
-                     augment_zoom=0.15, augment_shift=3, augment_stroke=0.5, reink_copies=1,
-                     epochs=10, dropout=0.3),
 }
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
+import keras
 import numpy as np
+import tensorflow as tf
 
 from mnist_cnn.config import Config
+from mnist_cnn.data import one_hot, preprocess
+from mnist_cnn.model import build_model, compile_model
 
 
 def set_seed(seed: int) -> None:
@@ -14,9 +21,6 @@ def set_seed(seed: int) -> None:
     Args:
         seed: Any non-negative integer.
     """
-    import keras
-    import tensorflow as tf
-
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
 
@@ -24,8 +28,6 @@ def set_seed(seed: int) -> None:
 def scale_for_replicas(config: Config, replicas: int) -> Config:
     """Scale batch size and learning rate linearly with the number of replicas (devices), so
     each device sees the original batch size and the step size per image stays the same."""
-    from dataclasses import replace
-
     if replicas <= 1:
         return config
     return replace(config, batch_size=config.batch_size * replicas,
@@ -56,13 +58,9 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, config: Config = Config()) -> dict:
         ``{"x": dataset, "shuffle": False}``.
     """
     if config.input_pipeline == "numpy":
-        from mnist_cnn.data import one_hot, preprocess
-
         x = preprocess(x) if np.asarray(x).dtype == np.uint8 else x
         y = one_hot(y) if np.asarray(y).ndim == 1 else y
         return {"x": x, "y": y, "batch_size": config.batch_size, "shuffle": True}
-    import tensorflow as tf
-
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} images but y has {len(y)} labels")
@@ -100,15 +98,14 @@ def train(
     strategy=None,
     verbose: int | str = 2,
     callbacks: list | None = None,
+    build: Callable[[Config], keras.Model] = build_model,
 ):
     """Seed, build, compile and fit a model in one call (used by the CLI and the benchmark).
 
     Args:
         x_train: Preprocessed images, float32 (n, 28, 28, 1) in [0, 1] (see ``preprocess``).
         y_train: One-hot labels (n, 10), or integer labels (n,) which are one-hot encoded.
-        config: The recipe; ``config.seed`` is applied with :func:`set_seed` first. With
-            ``reink_copies``, re-inked copies of the training images are added (``fit``
-            shuffles them in), ``low_resolution_fraction`` of them shrunk and enlarged back.
+        config: The recipe; ``config.seed`` is applied with :func:`set_seed` first.
         validation_data: ``(x_val, y_val)``; default: the last ``config.validation_split`` of
             the training set, as ``model.fit(validation_split=...)`` does.
         strategy: An optional ``tf.distribute.Strategy``: ``MirroredStrategy`` for the GPUs
@@ -119,15 +116,12 @@ def train(
             it).
         verbose: Passed to ``model.fit``.
         callbacks: Extra Keras callbacks.
+        build: Builds the network from ``config`` after seeding (default :func:`build_model`;
+            the photo model passes its own).
 
     Returns:
         ``(model, history)``: the trained model and the ``History`` returned by ``fit``.
     """
-    import tensorflow as tf
-
-    from mnist_cnn.data import one_hot
-    from mnist_cnn.model import build_model, compile_model
-
     x_train = np.asarray(x_train)
     y_train = np.asarray(y_train)
     if y_train.ndim == 1:
@@ -141,18 +135,11 @@ def train(
     elif validation_data is not None and np.asarray(validation_data[1]).ndim == 1:
         validation_data = (validation_data[0], one_hot(validation_data[1]))
 
-    if config.reink_copies:  # training images only: validation stays plain MNIST
-        from mnist_cnn.reink import reink_images
-
-        low = config.low_resolution_fraction
-        x_train = np.concatenate([x_train] + [reink_images(x_train, config.seed + k, low)
-                                              for k in range(config.reink_copies)])
-        y_train = np.concatenate([y_train] * (config.reink_copies + 1))
     strategy = strategy or tf.distribute.get_strategy()
     config = scale_for_replicas(config, strategy.num_replicas_in_sync)
     set_seed(config.seed)
     with strategy.scope():
-        model = compile_model(build_model(config), config, num_train=len(x_train))
+        model = compile_model(build(config), config, num_train=len(x_train))
     history = model.fit(
         **fit_inputs(x_train, y_train, config), epochs=config.epochs,
         validation_data=validation_data, verbose=verbose, callbacks=callbacks,

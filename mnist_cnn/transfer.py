@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import keras
 import numpy as np
 
 from mnist_cnn.config import IMAGE_SHAPE, NUM_CLASSES
@@ -29,8 +32,6 @@ def conv_base(model, copy: bool = True, fresh: bool = False):
     Returns:
         A ``keras.Model`` mapping (n, 28, 28, 1) images to (n, features) vectors.
     """
-    import keras
-
     if "flatten" not in [layer.name for layer in model.layers]:
         raise ValueError("the model has no layer named 'flatten'")
     if copy:
@@ -63,8 +64,6 @@ def transfer_model(source, mode: str, dense_units: int = 128, dropout: float = 0
     Returns:
         An uncompiled ``keras.Sequential``: the base (a nested model) and the new head.
     """
-    import keras
-
     if mode not in ("frozen", "fine-tune", "scratch"):
         raise ValueError(f"mode must be 'frozen', 'fine-tune' or 'scratch', got {mode!r}")
     keras.utils.set_random_seed(seed)
@@ -89,9 +88,6 @@ def learning_curve(source, x_train, y_train, x_test, y_test, per_class=(10, 50, 
         A pandas DataFrame with columns ``labels_per_class``, ``seed``, ``mode``,
         ``test_accuracy``, ``train_seconds``.
     """
-    import time
-
-    import keras
     import pandas as pd
 
     rows = []

@@ -10,7 +10,7 @@
 # well that works on photos of real handwriting that is not MNIST, read whole numbers, use the
 # command line, and end with a live demo where you draw a digit yourself.
 #
-# It uses the small model that ships with the `mnist_cnn` package (trained by a committed command,
+# It uses the photo ensemble that ships with the `mnist_cnn` package (trained by committed commands,
 # see the README), so nothing needs training here; it runs in a few minutes on a 2-core CPU.
 
 # %% [markdown]
@@ -45,25 +45,30 @@ from PIL import Image
 from mnist_cnn import load_mnist, preprocess
 
 # %% [markdown]
-# A few more helpers, grouped by what they are for: the shipped model (`io`), export measurements
-# (`export`), reading images and numbers (`predict`, `numbers`), test photos (`handwriting`,
-# `photos`) and plots.
+# A few more helpers, grouped by what they are for: export measurements (`export`), silencing
+# TensorFlow's progress lines (`quiet`), the lesson's plots (`plots`), and the photo reader,
+# which has its own subpackage `mnist_cnn.reading`: the shipped model (`shipped`), preparing and
+# reading images and numbers (`digit`, `reader`, `numbers`), test photos (`strokes`,
+# `synthetic`), their scores (`scoring`) and its figures (`figures`).
 
 # %%
-from mnist_cnn.export import export_all, format_export_table, quiet_tensorflow
-from mnist_cnn.handwriting import draw_digit, handwriting_accuracy, handwriting_pages
-from mnist_cnn.io import load_shipped_model
-from mnist_cnn.numbers import read_number
-from mnist_cnn.photos import (accuracy_table, digit_photos, evaluate_digits, evaluate_numbers, format_table,
-                              number_photos, tilted_photos)
-from mnist_cnn.plots import (plot_number_reading, plot_predictions, plot_preprocessing_steps,
-                             plot_probabilities)
-from mnist_cnn.predict import predict_images, prepare_image
+from mnist_cnn.export import export_all, format_export_table
+from mnist_cnn.plots import plot_predictions
+from mnist_cnn.quiet import silenced
+from mnist_cnn.reading.digit import prepare_image
+from mnist_cnn.reading.figures import plot_number_reading, plot_preprocessing_steps, plot_probabilities
+from mnist_cnn.reading.numbers import read_number
+from mnist_cnn.reading.reader import read_digits
+from mnist_cnn.reading.scoring import (accuracy_table, evaluate_digits, evaluate_numbers, format_table,
+                                       handwriting_accuracy)
+from mnist_cnn.reading.shipped import load_shipped_model
+from mnist_cnn.reading.strokes import draw_digit
+from mnist_cnn.reading.synthetic import digit_photos, handwriting_pages, number_photos, tilted_photos
 
 # %% [markdown]
 # ## 2. The shipped model
 #
-# `load_shipped_model()` loads the model in `mnist_cnn/models/`. It is an **ensemble**: four
+# `load_shipped_model()` loads the model in `mnist_cnn/reading/models/`. It is an **ensemble**: four
 # copies of the tutorial's CNN made smaller (16 and 32 filters, a 128-unit dense layer), each
 # trained on its own, and one Keras model that feeds the image to all four and returns the
 # **average** of their four probability vectors (a `keras.layers.Average` layer). Networks
@@ -72,9 +77,9 @@ from mnist_cnn.predict import predict_images, prepare_image
 #
 # Every copy was trained with **data augmentation**: each training image was randomly rotated (up
 # to 12°), zoomed (up to 15 %) and shifted (up to 3 pixels), and half of them got a different pen
-# (1 or 2 pixels thicker, 1 thinner, or blurred: the `RandomStroke` layer of `mnist_cnn.model`).
+# (1 or 2 pixels thicker, 1 thinner, or blurred: the `RandomStroke` layer of `mnist_cnn.reading.photo_model`).
 # Each also saw every training digit a second time *re-inked*: its centre line redrawn with a pen
-# of even, random width (`mnist_cnn.reink`), because a ballpoint or a marker in a photo looks like
+# of even, random width (`mnist_cnn.reading.reink`), because a ballpoint or a marker in a photo looks like
 # that, not like MNIST's scanned strokes. Two of the four saw half of those re-inked digits at
 # **low resolution** too: shrunk to 7–14 pixels and enlarged back, as a digit looks when it
 # filled only a few pixels of a photo. All this makes the model less fussy about how a digit is
@@ -104,7 +109,7 @@ for network in copies + [model]:
 # %% [markdown]
 # On clean MNIST digits the copies are all good and the average gains little. Its gain shows on
 # photos of real handwriting (sections 7 and 8), where the copies disagree more often:
-# `python scripts/photo_accuracy.py --split dev --members` scores each copy and the average on
+# `python benchmarks/photos/photo_accuracy.py --split dev --members` scores each copy and the average on
 # the photos the pipeline was tuned on (the README gives its figures).
 
 # %% [markdown]
@@ -125,7 +130,7 @@ same = np.array_equal(model.predict(x_test[:500], verbose=0), reloaded.predict(x
 print("identical predictions:", same)
 
 # %% [markdown]
-# (The package's `mnist_cnn.io.save_model` does the same but writes to a temporary file first and
+# (The package's `mnist_cnn.saving.save_model` does the same but writes to a temporary file first and
 # renames it, so a crash mid-save never destroys an older file of the same name; the command line
 # uses it.)
 #
@@ -147,7 +152,7 @@ archive = keras.export.ExportArchive()
 archive.track(model)                                   # the variables (weights) to save
 archive.add_endpoint(name="serve", fn=lambda x: model(x, training=False),
                      input_signature=[tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)])
-with quiet_tensorflow():                               # extra code: hides TensorFlow's progress lines
+with silenced():                               # extra code: hides TensorFlow's progress lines
     archive.write_out(str(folder / "saved_model"))
 served = tf.saved_model.load(str(folder / "saved_model"))  # no Keras model code needed from here on
 print("same digits as Keras:", np.array_equal(served.serve(x_test[:500]).numpy().argmax(1),
@@ -161,10 +166,10 @@ print("same digits as Keras:", np.array_equal(served.serve(x_test[:500]).numpy()
 # %%
 # NBVAL_CHECK_OUTPUT
 converter = tf.lite.TFLiteConverter.from_keras_model(model)
-with quiet_tensorflow():                               # extra code: hides the converter's log lines
+with silenced():                               # extra code: hides the converter's log lines
     (folder / "model.tflite").write_bytes(converter.convert())
 
-with quiet_tensorflow():
+with silenced():
     interpreter = Interpreter(model_path=str(folder / "model.tflite"))
 interpreter.allocate_tensors()
 interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x_test[:1])
@@ -212,14 +217,14 @@ plot_preprocessing_steps(steps)
 # %% [markdown]
 # ## 6. Predictions with probabilities
 #
-# Now a row of digits drawn at different sizes, positions and pen widths, through `predict_images`,
+# Now a row of digits drawn at different sizes, positions and pen widths, through `read_digits`,
 # which runs the preparation above and the model, and returns for each input the label, the
 # confidence and all ten probabilities (plus the 28×28 image the model saw).
 
 # %%
 drawn = [draw_digit(d, size=(300, 300), box=(20 + 15 * d, 30 + 9 * d, 70 + 12 * d, 110 + 12 * d),
                     pen=4 + d % 4, seed=d) for d in range(10)]
-results = predict_images(drawn, model=model)
+results = read_digits(drawn, model=model)
 plot_probabilities([r.image for r in results], np.stack([r.probabilities for r in results]),
                    [f"drew {d}: read {r.label} ({r.confidence:.0%})" for d, r in enumerate(results)])
 
@@ -227,14 +232,14 @@ plot_probabilities([r.image for r in results], np.stack([r.probabilities for r i
 # ## 7. Real handwriting that is not MNIST
 #
 # Drawn strokes are our own invention; real handwriting is the true test. scikit-learn ships 1,797
-# digits written by 43 people on forms (the UCI "optical digits" set, none of them in MNIST), stored
+# digits written by 13 people on forms (the test part of the UCI "optical digits" set, none in MNIST), stored
 # at 8×8 pixels. `handwriting_pages` paints each one as dark ink on off-white paper at a random size
 # (40 to 200 pixels) and position, with uneven light and noise, like a photo. Here are a few, and the
 # accuracy of the whole pipeline on all of them.
 
 # %%
 pages, labels = handwriting_pages(n=8, seed=3)
-sample = predict_images(pages, model=model)
+sample = read_digits(pages, model=model)
 plot_predictions(np.stack([r.image for r in sample]), labels, np.stack([r.probabilities for r in sample]),
                  range(8), title="UCI handwriting, as the model saw it: predicted (confidence) / true")
 
@@ -269,7 +274,7 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 #   the longest straight line (up to ±10°) is found, the image is turned by it, and turned back
 #   after the lines are gone.
 #
-# To measure this honestly, `mnist_cnn.photos` generates a seeded set of photos: real handwriting
+# To measure this honestly, `mnist_cnn.reading.synthetic` generates a seeded set of photos: real handwriting
 # (MNIST *test* digits, the UCI digits redrawn as pen strokes, and drawn strokes) on white, cream,
 # grey, ruled and squared paper, in ballpoint, marker or pencil, thin or thick, with even light, a
 # gradient or a shadow, noise and blur, small or large, tilted up to ±15°, saved as PNG, JPEG or
@@ -347,7 +352,7 @@ print(format_table(rows, "Whole numbers (2-6 digits) read exactly, test set"))
 # NBVAL_CHECK_OUTPUT
 blank = np.full((200, 200), 255, np.uint8)
 (folder / "notes.txt").write_text("not a picture")
-for r in predict_images([blank, folder / "notes.txt", drawn[7]], model=model):
+for r in read_digits([blank, folder / "notes.txt", drawn[7]], model=model):
     print(os.path.basename(r.source), "->", r.error.split(": ", 1)[1] if r.error else f"read {r.label}")
 
 # %% [markdown]
@@ -385,7 +390,7 @@ Image.fromarray(page).save(folder / "number.png")
 # %%
 # NBVAL_IGNORE_OUTPUT
 # extra code – the live app (Gradio) in this output cell
-from mnist_cnn.demo import build_demo
+from mnist_cnn.reading.demo import build_demo
 
 app = build_demo(model)
 _ = app.launch(prevent_thread_lock=True, height=1000)
@@ -402,12 +407,12 @@ _ = app.launch(prevent_thread_lock=True, height=1000)
 #
 # **Exercises**
 #
-# 1. Feed `predict_images` a digit without the preparation (just resized to 28×28 with
+# 1. Feed `read_digits` a digit without the preparation (just resized to 28×28 with
 #    `PIL.Image.resize`) and compare the predictions: which step matters most?
 # 2. Train your own model with `python -m mnist_cnn train --recipe small --augment-rotation 0
 #    --augment-zoom 0 --augment-shift 0 --augment-stroke 0 --reink-copies 0 -o plain.keras` and
 #    compare its `handwriting_accuracy`.
-# 3. Photograph a digit you wrote, upload it, and run `predict_images(["my_digit.jpg"])`; if it is
+# 3. Photograph a digit you wrote, upload it, and run `read_digits(["my_digit.jpg"])`; if it is
 #    misread, look at `python -m mnist_cnn predict my_digit.jpg --show seen.png`.
 
 # %% [markdown]

@@ -117,8 +117,8 @@ def main() -> None:
 
     from selenium.webdriver.common.by import By
 
-    from mnist_cnn import demo
     from mnist_cnn._files import atomic_path
+    from mnist_cnn.reading import demo
 
     server_ms: list[float] = []
     read_digit = demo.read_digit

@@ -68,8 +68,8 @@ def tiny_model_file(tmp_path):
     from dataclasses import replace
 
     from mnist_cnn.config import Config
-    from mnist_cnn.io import save_model
     from mnist_cnn.model import build_model
+    from mnist_cnn.saving import save_model
 
     return save_model(build_model(replace(Config(), filters=(4, 8), dense_units=16)),
                       tmp_path / "tiny.keras")
@@ -79,7 +79,7 @@ def tiny_model_file(tmp_path):
 def test_predict_goes_on_past_bad_files(tmp_path, tiny_model_file):
     from PIL import Image
 
-    from mnist_cnn.handwriting import draw_digit
+    from mnist_cnn.reading.strokes import draw_digit
 
     good = tmp_path / "five.png"
     Image.fromarray(draw_digit(5)).save(good)
@@ -137,21 +137,21 @@ def test_train_checks_the_output_path_before_training(tmp_path):
 def test_train_and_save_keeps_a_finished_model_when_saving_fails(tmp_path, monkeypatch, digits):
     from dataclasses import replace
 
-    from mnist_cnn import io, pipeline
+    from mnist_cnn import training_run
     from mnist_cnn.config import Config
 
-    real_save = io.save_model
+    real_save = training_run.save_model
 
     def disk_full(model, path, **kwargs):
         if "rescue" not in str(path):
             raise OSError(28, "No space left on device")
         return real_save(model, path, **kwargs)
 
-    monkeypatch.setattr(io, "save_model", disk_full)
+    monkeypatch.setattr(training_run, "save_model", disk_full)
     x, y = digits
     tiny = replace(Config(), filters=(4, 8), dense_units=16, epochs=1, validation_split=0.0)
     with pytest.raises(OSError, match=r"the trained model was saved to .*rescue.*m\.keras instead"):
-        pipeline.train_and_save(tiny, tmp_path / "m.keras", verbose=0, data=((x, y), (x[:50], y[:50])))
+        training_run.train_and_save(tiny, tmp_path / "m.keras", verbose=0, data=((x, y), (x[:50], y[:50])))
     assert not (tmp_path / "m.keras").exists()
 
 
@@ -160,16 +160,16 @@ def test_train_and_save_records_the_shift_averaged_score_of_a_recipe_scored_that
     import json
     from dataclasses import replace
 
-    from mnist_cnn import pipeline
+    from mnist_cnn import training_run
     from mnist_cnn.config import Config
 
     x, y = digits
     tiny = replace(Config(), filters=(4, 8), dense_units=16, epochs=1, validation_split=0.0)
     data = ((x, y), (x[:50], y[:50]))
-    plain = pipeline.train_and_save(tiny, tmp_path / "a.keras", verbose=0, data=data)
+    plain = training_run.train_and_save(tiny, tmp_path / "a.keras", verbose=0, data=data)
     assert "test_accuracy_shift_averaged" not in plain
-    averaged = pipeline.train_and_save(replace(tiny, shift_average=1), tmp_path / "b.keras", verbose=0,
-                                       data=data)
+    averaged = training_run.train_and_save(replace(tiny, shift_average=1), tmp_path / "b.keras",
+                                           verbose=0, data=data)
     assert 0.0 <= averaged["test_accuracy_shift_averaged"] <= 1.0
     saved = json.loads((tmp_path / "b.history.json").read_text())
     assert saved["test_accuracy_shift_averaged"] == averaged["test_accuracy_shift_averaged"]
@@ -220,7 +220,7 @@ def test_export_happy_path_writes_every_format(tmp_path, tiny_model_file):
 def test_predict_min_confidence_number_and_show(tmp_path, tiny_model_file):
     from PIL import Image
 
-    from mnist_cnn.handwriting import draw_digit
+    from mnist_cnn.reading.strokes import draw_digit
 
     helptext = run_cli("predict", "--help").stdout
     assert "--min-confidence" in helptext and "default: 0.6" in helptext

@@ -8,8 +8,9 @@ import pytest
 
 from mnist_cnn.config import Config
 from mnist_cnn.data import preprocess
-from mnist_cnn.io import load_model, save_model
-from mnist_cnn.model import FusedAdam, build_model, compile_model, learning_rate
+from mnist_cnn.model import build_model, compile_model, learning_rate
+from mnist_cnn.saving import load_model, save_model
+from mnist_cnn.speed import FusedAdam
 
 
 def test_sequential_cnn_layers():

@@ -179,7 +179,7 @@ def test_benchmark_readme_tables_are_the_committed_runs(results):
 
 
 def test_readme_photo_audit_table_is_the_committed_report():
-    text = (ROOT / "docs" / "photo_audit" / "report.md").read_text()
+    text = (ROOT / "benchmarks" / "photos" / "audit" / "report.md").read_text()
     table = [line for line in text.splitlines() if line.startswith("|")]
     readme = (ROOT / "README.md").read_text()
     assert len(table) >= 3 and all(line in readme for line in table)

@@ -1,13 +1,13 @@
-"""mnist_cnn.numbers: whole numbers read digit by digit, left to right, with boxes."""
+"""mnist_cnn.reading.numbers: whole numbers read digit by digit, left to right, with boxes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mnist_cnn.handwriting import draw_digit
-from mnist_cnn.numbers import NumberReading, find_digits, read_number
-from mnist_cnn.prepare import ImageError
+from mnist_cnn.reading.images import ImageError
+from mnist_cnn.reading.numbers import NumberReading, find_digits, read_number
+from mnist_cnn.reading.strokes import draw_digit
 
 
 class Fixed:

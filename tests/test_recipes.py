@@ -9,8 +9,9 @@ import pytest
 
 from mnist_cnn.config import Config
 from mnist_cnn.data import one_hot, preprocess
-from mnist_cnn.model import FusedAdam, bfloat16_is_fast, build_model, compile_model
+from mnist_cnn.model import build_model, compile_model
 from mnist_cnn.recipes import RECIPES, get_recipe
+from mnist_cnn.speed import FusedAdam, bfloat16_is_fast
 from mnist_cnn.train import train
 
 
@@ -64,8 +65,7 @@ def test_recipe_builds_the_model_its_config_describes(name):
     assert ("Dropout" in kinds(model)) == (config.dropout > 0)
     hidden = [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)][:-1]
     assert hidden == ([config.dense_units] if config.dense_units else [])
-    augmenting = bool(config.augment_shift or config.augment_rotation or config.augment_zoom
-                      or config.augment_stroke)
+    augmenting = bool(config.augment_shift or config.augment_rotation or config.augment_zoom)
     assert model.layers[0].name.startswith("augment") == augmenting
     assert model.output_shape == (None, 10)
 
@@ -92,7 +92,7 @@ def test_mixed_precision_is_used_only_where_bfloat16_is_native(monkeypatch, nati
 
 
 def test_a_mixed_precision_model_exports_as_float32_with_the_same_weights(digits):
-    from mnist_cnn.model import as_float32
+    from mnist_cnn.speed import as_float32
 
     model = build_model(replace(get_recipe("fast"), seed=0))
     twin = as_float32(model)

@@ -1,27 +1,27 @@
-"""mnist_cnn.io.load_shipped_model: the shipped recipe + weights rebuild the model in any Keras 3."""
+"""mnist_cnn.reading.shipped: the shipped photo ensemble (recipe + weights) rebuilds in any Keras 3."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mnist_cnn import io
-from mnist_cnn.handwriting import draw_digit
-from mnist_cnn.predict import predict_images, prepare_image
+from mnist_cnn.reading import shipped
+from mnist_cnn.reading.digit import prepare_image
+from mnist_cnn.reading.reader import read_digits
+from mnist_cnn.reading.strokes import draw_digit
 
 
 def test_shipped_model_is_the_small_recipe_and_reads_digits():
     import keras
 
-    from mnist_cnn.model import build_model
-    from mnist_cnn.recipes import get_recipe
+    from mnist_cnn.reading.photo_model import SMALL, build_photo_model
 
-    model = io.load_shipped_model()
-    recipe = build_model(get_recipe("small"))
+    model = shipped.load_shipped_model()
+    recipe = build_photo_model(SMALL)
     members = [layer for layer in model.layers if isinstance(layer, keras.Sequential)] or [model]
     for member in members:  # one model, or each model of an ensemble, is the `small` recipe
         assert [layer.name for layer in member.layers] == [layer.name for layer in recipe.layers]
-    results = predict_images([draw_digit(d, seed=d) for d in range(10)], model=model)
+    results = read_digits([draw_digit(d, seed=d) for d in range(10)], model=model)
     assert [r.label for r in results] == list(range(10))
 
 
@@ -32,16 +32,15 @@ def test_digits_written_on_the_ruled_line_are_read():
         for row in (60, 110, 160):  # light blue lines; the darker ink stays on top (minimum)
             written[row - 1:row + 1] = np.minimum(written[row - 1:row + 1], (140, 175, 225))
         pages.append(written.astype(np.uint8))
-    results = predict_images(pages, model=io.load_shipped_model())
+    results = read_digits(pages, model=shipped.load_shipped_model())
     assert [r.label for r in results] == list(range(10))
 
 
 def test_damaged_weights_are_one_clear_error(tmp_path, monkeypatch):
     bad = tmp_path / "w.npz"
     np.savez(bad, **{"conv1/0": np.zeros((3, 3, 1, 16), np.float32)})  # wrong shape, layers missing
-    monkeypatch.setattr(io, "SHIPPED_WEIGHTS", bad)
-    with pytest.raises(io.ModelError, match="cannot load the shipped model"):
-        io.load_shipped_model()
+    with pytest.raises(shipped.ModelError, match="cannot load the shipped model"):
+        shipped.load_shipped_model(weights_path=bad)
 
 
 def _write_shipped(tmp_path, monkeypatch, seeds):
@@ -68,8 +67,8 @@ def _write_shipped(tmp_path, monkeypatch, seeds):
     if len(seeds) > 1:
         recipe["members"] = [c.to_dict() for c in configs]
     (tmp_path / "c.json").write_text(json.dumps(recipe))
-    monkeypatch.setattr(io, "SHIPPED_WEIGHTS", tmp_path / "w.npz")
-    monkeypatch.setattr(io, "SHIPPED_CONFIG", tmp_path / "c.json")
+    monkeypatch.setattr(shipped, "SHIPPED_WEIGHTS", tmp_path / "w.npz")
+    monkeypatch.setattr(shipped, "SHIPPED_CONFIG", tmp_path / "c.json")
     return models
 
 
@@ -78,7 +77,7 @@ def test_shipped_model_or_ensemble_rebuilds_the_saved_models(tmp_path, monkeypat
     """One model: the same model. Several: the mean of their probabilities."""
     originals = _write_shipped(tmp_path, monkeypatch, seeds)
     images = np.stack([prepare_image(draw_digit(d, seed=d)) for d in range(10)])
-    loaded = np.asarray(io.load_shipped_model().predict(images, verbose=0))
+    loaded = np.asarray(shipped.load_shipped_model().predict(images, verbose=0))
     expected = np.mean([np.asarray(m.predict(images, verbose=0)) for m in originals], axis=0)
     np.testing.assert_allclose(loaded, expected, rtol=1e-5, atol=1e-6)
     if len(seeds) > 1:  # the members differ, so the average is not just one of them
@@ -91,5 +90,5 @@ def test_ensemble_missing_a_member_is_one_clear_error(tmp_path, monkeypatch):
     _write_shipped(tmp_path, monkeypatch, [7, 8])
     recipe = json.loads((tmp_path / "c.json").read_text())
     (tmp_path / "c.json").write_text(json.dumps(recipe | {"members": recipe["members"] * 2}))
-    with pytest.raises(io.ModelError, match="cannot load the shipped model"):
-        io.load_shipped_model()
+    with pytest.raises(shipped.ModelError, match="cannot load the shipped model"):
+        shipped.load_shipped_model()

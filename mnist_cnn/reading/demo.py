@@ -2,7 +2,7 @@
 
 The learner draws on a canvas (mouse, touch or pen) or uploads a photo; on every stroke the app
 shows the predicted digit, the ten probabilities, and the 28x28 image the network actually saw
-(after :func:`mnist_cnn.predict.prepare_image`, the same preparation as ``python -m mnist_cnn
+(after :func:`mnist_cnn.reading.digit.prepare_image`, the same preparation as ``python -m mnist_cnn
 predict``). :func:`read_digit` is the whole pipeline without any web code, so it is unit-tested
 directly; :func:`build_demo` wires it to Gradio components; :func:`launch` serves it.
 
@@ -23,7 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.predict import ImageError, prepare_image, read_image
+from mnist_cnn.reading.digit import prepare_image
+from mnist_cnn.reading.images import ImageError, read_image
+from mnist_cnn.reading.shipped import resolve_model
 
 #: A canvas whose ink covers more than this fraction of it is refused as a scribble. The value is
 #: just above the 99.9th percentile (0.575) of MNIST *training* digits' ink (pixels > 127) per
@@ -197,16 +199,6 @@ def _import_gradio():
     return gr
 
 
-def _resolve_model(model):
-    from mnist_cnn.io import load_model, load_shipped_model
-
-    if model is None:
-        return load_shipped_model()
-    if isinstance(model, (str, os.PathLike)):
-        return load_model(model)
-    return model
-
-
 def build_demo(model=None):
     """Build the draw-a-digit app.
 
@@ -219,10 +211,10 @@ def build_demo(model=None):
         ``app.launch(prevent_thread_lock=True)`` shows it in the output cell; ``app.close()``).
 
     Raises:
-        mnist_cnn.io.ModelError: ``model`` is a path that is not a loadable ``.keras`` file.
+        mnist_cnn.saving.ModelError: ``model`` is a path that is not a loadable ``.keras`` file.
     """
     gr = _import_gradio()
-    predict = make_predictor(_resolve_model(model))
+    predict = make_predictor(resolve_model(model))
     names = [str(d) for d in range(10)]
 
     def show(reading: Reading):
@@ -307,7 +299,7 @@ def launch(model=None, host: str = "127.0.0.1", port: int = 7860, block: bool = 
 
     Raises:
         OSError: The port is in use or the host is not an address of this machine.
-        mnist_cnn.io.ModelError: ``model`` is a path that cannot be loaded.
+        mnist_cnn.saving.ModelError: ``model`` is a path that cannot be loaded.
     """
     check_port(host, port)  # before loading the model: fail fast with a clear reason
     app = build_demo(model)

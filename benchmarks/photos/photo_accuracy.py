@@ -1,10 +1,10 @@
 """Print the per-condition accuracy of the whole pipeline on the generated photo set.
 
-Usage: python scripts/photo_accuracy.py [--split dev|test] [--n 600] [--numbers 200] [--seed S]
+Usage: python benchmarks/photos/photo_accuracy.py [--split dev|test] [--n 600] [--numbers 200] [--seed S]
                                        [--keep DIR] [--members]
 
-Generates the seeded photos of :mod:`mnist_cnn.photos` (same photos on every machine), reads them
-with the shipped model through ``predict_images`` (files on disk: PNG / JPEG / WebP) and, unless
+Generates the seeded photos of :mod:`mnist_cnn.reading.synthetic` (same photos on every machine), reads them
+with the shipped model through ``read_digits`` (files on disk: PNG / JPEG / WebP) and, unless
 ``--numbers 0``, reads generated 2-6 digit numbers with ``read_number``. Prints Markdown tables.
 Tune on ``dev``; report ``test``. ``--members``: for the shipped ensemble, instead score each of its
 networks alone and their average on the same single-digit photos (one line each). ``--seed``: a
@@ -27,16 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", action="store_true",
                         help="score each network of the shipped ensemble alone, and their average")
     args = parser.parse_args(argv)
-    from mnist_cnn.cli import import_tensorflow_quietly
-    from mnist_cnn.io import load_shipped_model
-    from mnist_cnn.photos import accuracy_table, evaluate_digits, evaluate_numbers, format_table
+    from mnist_cnn.quiet import import_tensorflow_quietly
+    from mnist_cnn.reading.scoring import accuracy_table, evaluate_digits, evaluate_numbers, format_table
+    from mnist_cnn.reading.shipped import load_shipped_model
 
     import_tensorflow_quietly()
     model = load_shipped_model()
     if args.members:
         import keras
 
-        from mnist_cnn.photos import digit_photos
+        from mnist_cnn.reading.synthetic import digit_photos
 
         photos = list(digit_photos(args.split, args.n, seed=args.seed))
         networks = [layer for layer in model.layers if isinstance(layer, keras.Sequential)] + [model]

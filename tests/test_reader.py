@@ -1,12 +1,12 @@
-"""mnist_cnn.predict: the model on photos; one bad file never stops the others."""
+"""mnist_cnn.reading.reader: the model on photos; one bad file never stops the others."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mnist_cnn.predict import ImageError, Prediction, predict_images, prepare_image, read_image
-from tests.test_prepare import render_digit, save
+from mnist_cnn.reading.reader import PhotoReading, read_digits
+from tests.test_digit import render_digit, save
 
 
 class Fixed:
@@ -22,7 +22,7 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path):
     good = save(render_digit(3), tmp_path / "good.png")
     bad = tmp_path / "bad.png"
     bad.write_text("junk")
-    results = predict_images([good, bad, np.asarray(render_digit(8))], model=Fixed())
+    results = read_digits([good, bad, np.asarray(render_digit(8))], model=Fixed())
     assert [r.error is None for r in results] == [True, False, True]
     assert results[0].label == 3 and results[0].confidence == pytest.approx(0.9)
     assert results[0].image.shape == (28, 28)
@@ -32,12 +32,6 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path):
 
 
 def test_prediction_top_k_order():
-    p = Prediction("x", label=1, confidence=0.6, probabilities=np.array([0.1, 0.6, 0.3] + [0] * 7))
+    p = PhotoReading("x", label=1, confidence=0.6, probabilities=np.array([0.1, 0.6, 0.3] + [0] * 7))
     assert p.top_k(2) == [(1, 0.6), (2, 0.3)]
 
-
-def test_prepare_names_are_still_importable_from_predict():
-    from mnist_cnn import prepare
-
-    assert prepare_image is prepare.prepare_image and read_image is prepare.read_image
-    assert ImageError is prepare.ImageError

@@ -1,8 +1,8 @@
-"""A reproducible set of "phone photos" of handwritten digits, and accuracy per condition.
+"""Synthetic photos of handwriting: a reproducible set of "phone photos" of digits and numbers.
 
 Real handwriting is drawn onto simulated paper: MNIST *test* digits, the UCI digits shipped with
-scikit-learn (43 writers, none in MNIST) and pen strokes (:data:`mnist_cnn.handwriting.STROKES`
-with a wobbling hand). Each photo varies
+scikit-learn (none in MNIST) and pen strokes (:data:`mnist_cnn.reading.strokes.STROKES` with a
+wobbling hand). Each photo varies
 
 - paper: white, cream, grey, ruled (blue or grey lines), squared (a grid);
 - ink: blue ballpoint, black marker, grey pencil (low contrast, grainy); thin or thick strokes;
@@ -14,7 +14,10 @@ with a wobbling hand). Each photo varies
 Two disjoint splits: ``"dev"`` (to tune the pipeline on) and ``"test"`` (only reported), made
 with different seeds from different source digits (MNIST test images 0-4999 vs 5000-9999, UCI
 digits in even vs odd positions). Everything is drawn from one ``numpy`` generator, so a split and
-``n`` give the same photos on every machine.
+``n`` give the same photos on every machine. Scoring the reader on them is
+:mod:`mnist_cnn.reading.scoring`.
+
+:func:`handwriting_pages` is a simpler set: each UCI digit on a plain page with uneven light.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+from scipy import ndimage
+from skimage.morphology import disk, skeletonize
+from sklearn.datasets import load_digits
+
+from mnist_cnn.data import load_mnist
+from mnist_cnn.reading.images import border_pixels
+from mnist_cnn.reading.strokes import STROKES, pen_line
 
 PAPERS = ("white", "cream", "grey", "ruled blue", "ruled grey", "squared")
 INKS = ("ballpoint", "marker", "pencil")
@@ -53,10 +64,6 @@ class Photo:
 
 def _split_sources(split: str):
     """The source digits a split may use: MNIST test indices and UCI indices (disjoint splits)."""
-    from sklearn.datasets import load_digits
-
-    from mnist_cnn.data import load_mnist
-
     if split not in SPLIT_SEEDS:
         raise ValueError(f"unknown split {split!r}; choose 'dev' or 'test'")
     _, (x_test, y_test) = load_mnist(verbose=False)
@@ -69,10 +76,6 @@ def _split_sources(split: str):
 def _glyph(digit: int, source: str, height: int, thick: bool, rng: np.random.Generator,
            sources) -> np.ndarray:
     """Ink coverage (h, w) in [0, 1] of one handwritten ``digit`` about ``height`` px tall."""
-    from PIL import Image, ImageDraw
-
-    from mnist_cnn.handwriting import STROKES
-
     (mx, my), (ux, uy) = sources
     if source == "strokes":
         width = max(4, int(height * rng.uniform(0.5, 0.8)))
@@ -84,9 +87,7 @@ def _glyph(digit: int, source: str, height: int, thick: bool, rng: np.random.Gen
         for stroke in STROKES[digit]:
             pts = [(pad + (x + slant * (1 - y) + rng.normal(0, 0.03)) * width,
                     pad + (y + rng.normal(0, 0.03)) * height) for x, y in stroke]
-            draw.line(pts, fill=255, width=int(round(pen)), joint="curve")
-            for x, y in (pts[0], pts[-1]):
-                draw.ellipse([x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2], fill=255)
+            pen_line(draw, pts, pen, 255)
         return np.asarray(img, np.float32) / 255
     if source == "mnist":
         small = mx[rng.choice(np.flatnonzero(my == digit))].astype(np.float32) / 255
@@ -97,9 +98,6 @@ def _glyph(digit: int, source: str, height: int, thick: bool, rng: np.random.Gen
         low = rng.uniform(0.05, 0.2) if thick else rng.uniform(0.35, 0.5)
         return np.clip((big - low) / 0.25, 0, 1)
     # UCI: 8x8 ink counts, enlarged, reduced to their centre line and redrawn with a pen.
-    from scipy import ndimage
-    from skimage.morphology import disk, skeletonize
-
     small = ux[rng.choice(np.flatnonzero(uy == digit))].astype(np.float32) / 16
     big = np.asarray(Image.fromarray(small, mode="F").resize((height, height), Image.Resampling.BICUBIC),
                      np.float32)
@@ -150,8 +148,6 @@ def _light(kind: str, shape: tuple[int, int], rng: np.random.Generator) -> np.nd
 
 def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict) -> tuple[bytes, str]:
     """Blur, noise, and encode as PNG / JPEG / WebP in RGB / RGBA / L."""
-    from PIL import Image, ImageFilter
-
     rgb = rgb + rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape).astype(np.float32)
     img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8), "RGB")
     blur = rng.uniform(0, 1.2) * max(1.0, min(img.size) / 600)
@@ -177,8 +173,6 @@ def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict) -> tupl
 def _compose(glyphs: list[np.ndarray], rng: np.random.Generator, conditions: dict,
              phone: bool, gap_range=(0.05, 0.35)) -> tuple[np.ndarray, list]:
     """Write the glyphs in a row on a page; return RGB float (h, w, 3) and each glyph's box."""
-    from scipy import ndimage
-
     tilted = [np.clip(ndimage.rotate(g, rng.uniform(-15, 15) if len(glyphs) == 1 else rng.uniform(-8, 8),
                                      order=1, reshape=True), 0, 1) for g in glyphs]
     unit = max(g.shape[0] for g in tilted)
@@ -288,10 +282,6 @@ def tilted_photos(split: str = "test", n: int = 600, max_angle: float = 8.0,
     tilt": the angle's size, rounded to a band ("0-2", "2-5" or "5-8" degrees). ``seed``: as for
     :func:`digit_photos`.
     """
-    from PIL import Image
-
-    from mnist_cnn.prepare import border_pixels
-
     rng = np.random.default_rng(_seed(split, seed) + 2)
     for photo in digit_photos(split, n, seed=seed):
         if photo.conditions["paper"] not in _LINE_RGB:
@@ -311,86 +301,34 @@ def tilted_photos(split: str = "test", n: int = 600, max_angle: float = 8.0,
                     {**photo.conditions, "page tilt": f"{band} degrees"}, None)
 
 
-def accuracy_table(results: list[tuple[dict, bool]]) -> list[tuple[str, str, int, float]]:
-    """Accuracy per condition: rows ``(condition, value, n, accuracy)``, "all" first.
+def handwriting_pages(n: int | None = None, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    """Render the UCI digits as photos of dark ink on light paper.
 
     Args:
-        results: ``(conditions, correct)`` for each photo.
+        n: How many digits (default: all 1,797), taken in a fixed random order.
+        seed: Controls the order, sizes, positions, ink colours and paper.
+
+    Returns:
+        ``(pages, labels)``: RGB uint8 images of varying size, and int labels (n,).
     """
-    rows = [("all", "", len(results), float(np.mean([ok for _, ok in results])) if results else 0.0)]
-    keys = list(results[0][0]) if results else []
-    for key in keys:
-        values = sorted({c[key] for c, _ in results}, key=str)
-        for value in values:
-            hits = [ok for c, ok in results if c[key] == value]
-            rows.append((key, str(value), len(hits), float(np.mean(hits))))
-    return rows
-
-
-def format_table(rows: list[tuple[str, str, int, float]], title: str = "") -> str:
-    """The rows of :func:`accuracy_table` as a Markdown table."""
-    lines = ([f"**{title}**", ""] if title else []) + ["| condition | value | n | accuracy |",
-                                                       "|---|---|---:|---:|"]
-    lines += [f"| {k} | {v} | {n} | {a:.1%} |" for k, v, n, a in rows]
-    return "\n".join(lines)
-
-
-def evaluate_digits(split: str = "test", n: int = 600, model=None, folder=None,
-                    phone_rate: float = 0.03, photos=None,
-                    seed: int | None = None) -> list[tuple[dict, bool]]:
-    """Write :func:`digit_photos` to files, read them with ``predict_images``; ``(conditions, correct)``.
-
-    Args:
-        folder: Where to write the photos (default: a temporary folder, deleted afterwards).
-        photos: Other photos to read instead (for example :func:`tilted_photos`).
-        seed: As for :func:`digit_photos`.
-    """
-    import tempfile
-    from pathlib import Path
-
-    from mnist_cnn.predict import predict_images
-
-    if model is None:
-        from mnist_cnn.io import load_shipped_model
-
-        model = load_shipped_model()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(folder or tmp)
-        root.mkdir(parents=True, exist_ok=True)
-        read, paths = [], []
-        if photos is None:
-            photos = digit_photos(split, n, phone_rate, seed=seed)
-        for i, photo in enumerate(photos):
-            path = root / f"{split}_{i:04d}_{photo.label}{photo.suffix}"
-            path.write_bytes(photo.data)
-            read.append(photo)
-            paths.append(path)
-        results = []
-        for start in range(0, len(paths), 64):  # batches keep memory low with phone-sized photos
-            results += predict_images(paths[start:start + 64], model=model)
-    return [(p.conditions, r.error is None and str(r.label) == p.label) for p, r in zip(read, results)]
-
-
-def evaluate_numbers(split: str = "test", n: int = 200, model=None,
-                     seed: int | None = None) -> list[tuple[dict, bool]]:
-    """Read :func:`number_photos` with :func:`mnist_cnn.numbers.read_number`; ``(conditions, exact)``."""
-    from PIL import Image
-
-    from mnist_cnn.numbers import read_number
-    from mnist_cnn.prepare import ImageError, pil_to_grey
-
-    if model is None:
-        from mnist_cnn.io import load_shipped_model
-
-        model = load_shipped_model()
-    out = []
-    for photo in number_photos(split, n, seed=seed):
-        with Image.open(io.BytesIO(photo.data)) as img:
-            grey = pil_to_grey(img)
-        try:
-            reading = read_number(grey, model=model)
-            ok = reading.text == photo.label
-        except ImageError:
-            ok = False
-        out.append((photo.conditions, ok))
-    return out
+    digits = load_digits()
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(digits.target))[: n or len(digits.target)]
+    pages = []
+    for i in order:
+        ink = digits.images[i] / 16.0  # 8x8, 1 = full ink
+        height = int(rng.integers(40, 200))  # the digit's size on the page, in pixels
+        glyph = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize(
+            (height, height), Image.Resampling.BICUBIC), np.float64) / 255
+        page_h, page_w = int(height * rng.uniform(1.3, 3)), int(height * rng.uniform(1.3, 3))
+        top = int(rng.integers(0, page_h - height + 1))
+        left = int(rng.integers(0, page_w - height + 1))
+        coverage = np.zeros((page_h, page_w))
+        coverage[top:top + height, left:left + height] = np.clip(glyph, 0, 1)
+        paper = rng.uniform(0.75, 1.0, 3)  # off-white paper, a little tinted
+        light = np.linspace(rng.uniform(0.8, 1.0), 1.0, page_w)[None, :, None]  # uneven light
+        pen = rng.uniform(0.0, 0.35, 3)  # dark blue, black or grey ink
+        rgb = (paper * (1 - coverage[..., None]) + pen * coverage[..., None]) * light
+        rgb += rng.normal(0, 0.02, rgb.shape)  # sensor / paper noise
+        pages.append((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
+    return pages, digits.target[order].astype(np.int64)

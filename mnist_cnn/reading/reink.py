@@ -1,7 +1,7 @@
 """Re-inking: MNIST digits redrawn with another pen, to train a model that reads real pens.
 
 MNIST's strokes came from a scanner: soft-edged, of varying width. A digit written with a
-ballpoint or a marker and photographed comes out of :func:`mnist_cnn.prepare.prepare_image` with a
+ballpoint or a marker and photographed comes out of :func:`mnist_cnn.reading.digit.prepare_image` with a
 pen of even width. :func:`reink` keeps a digit's shape (its centre line) and redraws it with a pen
 of random width and softness, so a model trained on both kinds of stroke reads both. The shipped
 model's recipe (``small``) adds one re-inked copy of its training images (``reink_copies=1``).
@@ -12,6 +12,9 @@ model's recipe (``small``) adds one re-inked copy of its training images (``rein
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
+from scipy import ndimage
+from skimage.morphology import skeletonize
 
 PEN_WIDTH = (1.0, 3.2)  #: range of the new pen's width, in pixels of the 28x28 image
 SOFTNESS = (0.2, 0.6)  #: range of the blur (Gaussian sigma) of the pen's edge, in pixels
@@ -30,10 +33,6 @@ def reink(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         float32 (28, 28) in [0, 1] with its brightest pixel 1; the image unchanged (as float32)
         if it has no stroke to redraw.
     """
-    from PIL import Image
-    from scipy import ndimage
-    from skimage.morphology import skeletonize
-
     image = np.asarray(image, np.float32)
     h, w = image.shape
     big = np.asarray(Image.fromarray(image, mode="F").resize((w * UPSCALE, h * UPSCALE),
@@ -63,8 +62,6 @@ def low_resolution(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     Returns:
         float32 (28, 28) in [0, 1] with its brightest pixel 1 (the image unchanged if blank).
     """
-    from PIL import Image
-
     image = np.asarray(image, np.float32)
     size = int(rng.integers(LOW_RESOLUTION[0], LOW_RESOLUTION[1] + 1))
     few = Image.fromarray(image, mode="F").resize((size, size), Image.Resampling.BOX)

@@ -1,4 +1,4 @@
-"""mnist_cnn.io and mnist_cnn.export: save/load round trips, safe loading, exports."""
+"""mnist_cnn.saving and mnist_cnn.export: save/load round trips, safe loading, exports."""
 
 from dataclasses import replace
 
@@ -7,8 +7,8 @@ import pytest
 
 from mnist_cnn.config import Config
 from mnist_cnn.data import preprocess
-from mnist_cnn.io import ModelError, load_model, save_model
 from mnist_cnn.model import build_model, compile_model
+from mnist_cnn.saving import ModelError, load_model, save_model
 
 TINY = replace(Config(), filters=(4, 8), dense_units=16)
 
@@ -112,7 +112,7 @@ def test_a_mixed_precision_model_exports_to_savedmodel_and_litert(tmp_path, digi
     model = build_model(replace(TINY, mixed_precision=True))
     assert model.layers[0].dtype_policy.name == "mixed_bfloat16"
     x = preprocess(digits[0][:16])
-    expected = np.asarray(mnist_cnn.model.as_float32(model)(x, training=False))
+    expected = np.asarray(mnist_cnn.speed.as_float32(model)(x, training=False))
     served = tf.saved_model.load(str(export_savedmodel(model, tmp_path / "sm")))
     np.testing.assert_allclose(served.serve(tf.constant(x)).numpy(), expected, atol=1e-5)
     # LiteRT cannot convert bfloat16 layers: the float32 copy is what gets converted

@@ -1,11 +1,12 @@
-"""mnist_cnn.handwriting: real non-MNIST digits as photos, and pen-drawn digits."""
+"""mnist_cnn.reading.strokes and synthetic.handwriting_pages: pen-drawn digits, and real non-MNIST
+digits as photos."""
 
 import numpy as np
 import pytest
 
-from mnist_cnn.handwriting import STROKES, draw_digit, handwriting_pages
-from mnist_cnn.io import SHIPPED_MODEL
-from mnist_cnn.predict import predict_images
+from mnist_cnn.reading.reader import read_digits
+from mnist_cnn.reading.strokes import STROKES, draw_digit
+from mnist_cnn.reading.synthetic import handwriting_pages
 
 
 def test_pages_are_dark_ink_on_light_paper_of_varied_size():
@@ -28,7 +29,6 @@ def test_draw_digit_puts_ink_in_the_box():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHIPPED_MODEL.is_file(), reason="the shipped model is not trained yet")
 def test_shipped_model_reads_drawn_digits_at_any_size_place_and_colour():
     images, truth = [], []
     for d in range(10):
@@ -37,5 +37,5 @@ def test_shipped_model_reads_drawn_digits_at_any_size_place_and_colour():
                                              ((60, 200, 30, 50), 3, (90, 20, 20))]):
             images.append(draw_digit(d, size=(300, 360), box=box, pen=pen, ink=ink, seed=i))
             truth.append(d)
-    labels = [r.label for r in predict_images(images)]
+    labels = [r.label for r in read_digits(images)]
     assert np.mean(np.array(labels) == truth) >= 0.9

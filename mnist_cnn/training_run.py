@@ -1,5 +1,5 @@
-"""The command line's ``train`` job as one function: train a recipe, test it, save the model and a
-JSON record of the run, without ever losing a finished model."""
+"""A training run as the command line does it: train a recipe, test it, save the model and a JSON
+record of the run, without ever losing a finished model."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from mnist_cnn._files import atomic_path, check_writable
 from mnist_cnn.config import Config
+from mnist_cnn.data import load_mnist, one_hot, preprocess
+from mnist_cnn.evaluate import predict_probabilities
+from mnist_cnn.saving import save_model
+from mnist_cnn.train import train
 
 
 def check_outputs(output: str | os.PathLike, *, overwrite: bool = False) -> tuple[Path, Path]:
@@ -33,7 +38,8 @@ def check_outputs(output: str | os.PathLike, *, overwrite: bool = False) -> tupl
 
 
 def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "custom",
-                   overwrite: bool = False, verbose: int | str = 2, data=None) -> dict:
+                   overwrite: bool = False, verbose: int | str = 2, data=None,
+                   trainer: Callable = train) -> dict:
     """Train ``config`` on MNIST, evaluate it on the test set, save the model and its history.
 
     The output path is checked *before* training, so a typo costs seconds, not the whole run.
@@ -48,6 +54,8 @@ def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "
         verbose: ``model.fit``'s verbosity.
         data: ``((x_train, y_train), (x_test, y_test))`` as ``load_mnist`` returns it (uint8);
             default: :func:`mnist_cnn.data.load_mnist`.
+        trainer: ``train(x, y, config, verbose=...) -> (model, history)``; default
+            :func:`mnist_cnn.train.train` (the photo recipe passes its own).
 
     Returns:
         The record written to the history file: recipe, config, history, train_seconds,
@@ -58,14 +66,10 @@ def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "
         ValueError: ``output`` does not end in ``.keras`` or cannot be written (one line).
         OSError: Saving failed after training; the message names the rescue copy.
     """
-    from mnist_cnn.data import load_mnist, one_hot, preprocess
-    from mnist_cnn.io import save_model
-    from mnist_cnn.train import train
-
     output, history_path = check_outputs(output, overwrite=overwrite)
     (x_train, y_train), (x_test, y_test) = data if data is not None else load_mnist()
     start = time.perf_counter()
-    model, history = train(preprocess(x_train), y_train, config, verbose=verbose)
+    model, history = trainer(preprocess(x_train), y_train, config, verbose=verbose)
     seconds = time.perf_counter() - start
     x_test = preprocess(x_test)
     _, accuracy = model.evaluate(x_test, one_hot(y_test), batch_size=1000, verbose=0)
@@ -73,8 +77,6 @@ def train_and_save(config: Config, output: str | os.PathLike, *, recipe: str = "
               "train_seconds": seconds, "test_accuracy": accuracy, "params": model.count_params(),
               "model": str(output), "history_file": str(history_path)}
     if config.shift_average:  # the recipe is scored with test-time shift averaging
-        from mnist_cnn.evaluate import predict_probabilities
-
         probs = predict_probabilities(model, x_test, shift=config.shift_average)
         record["test_accuracy_shift_averaged"] = float((probs.argmax(1) == y_test).mean())
     try:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from scipy import ndimage
 
-from mnist_cnn.config import Config
 from mnist_cnn.data import preprocess
-from mnist_cnn.model import RandomStroke, build_model
-from mnist_cnn.reink import low_resolution, reink, reink_images
-from mnist_cnn.train import train
+from mnist_cnn.reading.photo_model import PhotoConfig, RandomStroke, build_photo_model, train_photo_model
+from mnist_cnn.reading.reink import low_resolution, reink, reink_images
 
 
 def ring(size: int = 28, radius: float = 7, width: float = 2.5) -> np.ndarray:
@@ -63,9 +59,9 @@ def test_low_resolution_fraction_changes_only_that_share_and_keeps_the_pens(digi
     assert 0.35 < changed.mean() < 0.65  # about half were shrunk; the rest are the same pens
     np.testing.assert_array_equal(half, reink_images(x, seed=3, low_resolution_fraction=0.5))
     with pytest.raises(ValueError, match="low_resolution_fraction"):
-        Config(low_resolution_fraction=1.5, reink_copies=1)
+        PhotoConfig(low_resolution_fraction=1.5, reink_copies=1)
     with pytest.raises(ValueError, match="set reink_copies >= 1"):
-        Config(low_resolution_fraction=0.5)
+        PhotoConfig(low_resolution_fraction=0.5)
 
 
 def test_random_stroke_is_identity_at_inference_and_changes_pens_in_training():
@@ -85,16 +81,17 @@ def test_model_with_random_stroke_saves_and_loads(tmp_path):
     import subprocess
     import sys
 
-    from mnist_cnn.io import save_model
+    from mnist_cnn.saving import save_model
 
-    model = build_model(replace(Config(), augment_stroke=0.5))
+    model = build_photo_model(PhotoConfig(augment_stroke=0.5))
     assert model.layers[0].name == "augment_stroke"
     save_model(model, tmp_path / "m.keras")
     x = np.stack([ring()] * 2)[..., None]
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "expected.npy", np.asarray(model(x)))
-    # A fresh interpreter that imports only mnist_cnn.io, as `python -m mnist_cnn evaluate` does.
-    script = ("import sys, numpy as np; from mnist_cnn.io import load_model; d = sys.argv[1]; "
+    # A fresh interpreter that loads it as `python -m mnist_cnn evaluate --model` does.
+    script = ("import sys, numpy as np; from mnist_cnn.reading.shipped import resolve_model as load_model; "
+              "d = sys.argv[1]; "
               "m = load_model(d + '/m.keras'); out = np.asarray(m(np.load(d + '/x.npy'))); "
               "np.testing.assert_allclose(out, np.load(d + '/expected.npy'), rtol=1e-5)")
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
@@ -103,8 +100,8 @@ def test_model_with_random_stroke_saves_and_loads(tmp_path):
 
 def test_reink_copies_add_training_images_not_validation(digits):
     x, y = preprocess(digits[0][:64]), digits[1][:64]
-    config = replace(Config(), epochs=1, batch_size=16, reink_copies=1, validation_split=0.25)
-    model, history = train(x, y, config, verbose=0)
+    config = PhotoConfig(epochs=1, batch_size=16, reink_copies=1, validation_split=0.25)
+    model, history = train_photo_model(x, y, config, verbose=0)
     steps = model.optimizer.iterations.numpy()
     assert steps == 2 * 48 // 16  # 48 training images + 48 re-inked copies; 16 kept for validation
     assert "val_loss" in history.history
@@ -112,6 +109,6 @@ def test_reink_copies_add_training_images_not_validation(digits):
 
 def test_bad_stroke_settings_are_refused():
     with pytest.raises(ValueError, match="augment_stroke must be in"):
-        Config(augment_stroke=1.5)
+        PhotoConfig(augment_stroke=1.5)
     with pytest.raises(ValueError, match="reink_copies >= 0"):
-        Config(reink_copies=-1)
+        PhotoConfig(reink_copies=-1)

@@ -1,6 +1,6 @@
 """Reading a whole number written in a row ("2026", a house number, a price).
 
-:func:`read_number` cleans the photo like :func:`mnist_cnn.prepare.prepare_image` (paper, shadows
+:func:`read_number` cleans the photo like :func:`mnist_cnn.reading.digit.prepare_image` (paper, shadows
 and ruled lines removed), then finds the digits:
 
 1. connected pieces of ink; specks (far less ink than the biggest piece) are ignored;
@@ -18,8 +18,12 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage
 
-from mnist_cnn.prepare import ImageError, crop_ink, find_ink, to_mnist
+from mnist_cnn.reading.digit import crop_ink, to_mnist
+from mnist_cnn.reading.images import ImageError
+from mnist_cnn.reading.page import find_ink
+from mnist_cnn.reading.shipped import resolve_model
 
 MAX_DIGITS = 12  #: more pieces than this is text or a drawing, not a number
 DIGIT_ASPECT = 0.75  #: a wide piece is split into round(width / (this * height)) digits
@@ -82,8 +86,6 @@ def find_digits(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     Returns:
         One box per digit; touching digits are split at the thinnest column of ink.
     """
-    from scipy import ndimage
-
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 0:
         return []
@@ -144,8 +146,8 @@ def read_number(image: np.ndarray | str | os.PathLike, model=None, name: str | N
 
     Args:
         image: A path, or an array (H, W) / (H, W, 3|4).
-        model: A Keras model mapping (n, 28, 28, 1) to (n, 10) probabilities; default: the
-            shipped small model.
+        model: A Keras model mapping (n, 28, 28, 1) to (n, 10) probabilities, or a ``.keras``
+            path; default: the shipped photo ensemble.
         name: How to name the input in messages (default: the path, or "array").
 
     Returns:
@@ -167,10 +169,7 @@ def read_number(image: np.ndarray | str | os.PathLike, model=None, name: str | N
         window[y:y + h, x:x + w] = mask[y:y + h, x:x + w]
         crop, crop_mask = crop_ink(ink, window)
         images.append(to_mnist(crop, crop_mask))
-    if model is None:
-        from mnist_cnn.io import load_shipped_model
-
-        model = load_shipped_model()
+    model = resolve_model(model)
     probs = np.asarray(model(np.stack(images)[..., None], training=False), np.float64)
     digits = [DigitReading(int(p.argmax()), float(p.max()), tuple(int(v) for v in box), p, im)
               for p, box, im in zip(probs, boxes, images)]

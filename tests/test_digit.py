@@ -1,4 +1,5 @@
-"""mnist_cnn.prepare: photos and scans of digits become MNIST-like inputs; bad files get one line."""
+"""mnist_cnn.reading (images, page, digit): photos and scans of digits become MNIST-like inputs;
+bad files get one line."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
 from mnist_cnn.data import default_cache_path
-from mnist_cnn.handwriting import draw_digit
-from mnist_cnn.prepare import ImageError, array_to_grey, prepare_image, remove_lines
+from mnist_cnn.reading.digit import prepare_image
+from mnist_cnn.reading.images import ImageError, array_to_grey
+from mnist_cnn.reading.page import remove_lines
+from mnist_cnn.reading.strokes import draw_digit
 
 
 def render_digit(digit: int, size: int = 160, scale: float = 0.6, offset=(0, 0),
@@ -208,7 +211,7 @@ def test_lines_cut_short_by_a_turned_page_corner_are_removed():
 
 
 def test_line_tilt_measures_the_lines_not_the_digit():
-    from mnist_cnn.prepare import line_tilt
+    from mnist_cnn.reading.page import line_tilt
 
     page = np.zeros((300, 400), bool)
     page[20::40] = True  # level ruled lines

@@ -1,4 +1,5 @@
-"""mnist_cnn.photos: a seeded, reproducible photo set with disjoint dev / test splits."""
+"""mnist_cnn.reading.synthetic and scoring: a seeded, reproducible photo set with disjoint dev and
+test splits."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from PIL import Image
 
 from mnist_cnn.data import default_cache_path
-from mnist_cnn.photos import PAPERS, accuracy_table, digit_photos, format_table, number_photos
+from mnist_cnn.reading.scoring import accuracy_table, format_table
+from mnist_cnn.reading.synthetic import PAPERS, digit_photos, number_photos
 
 needs_mnist = pytest.mark.skipif(not default_cache_path().is_file(), reason="needs fetched MNIST")
 
@@ -52,11 +54,11 @@ def test_audit_labels_answer_every_digit_on_the_sheets():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(root / "scripts"))
+    sys.path.insert(0, str(root / "benchmarks" / "photos"))
     from photo_audit import N_CONTROL, items
 
     digits = items()
-    answers = json.loads((root / "docs" / "photo_audit" / "labels.json").read_text())
+    answers = json.loads((root / "benchmarks" / "photos" / "audit" / "labels.json").read_text())
     assert sorted(answers, key=int) == [str(i) for i in range(len(digits))]
     assert all(a["read"] == "?" or a["read"] in "0123456789" for a in answers.values())
     assert sum(d["source"] != "uci" for d in digits) == N_CONTROL
@@ -85,7 +87,7 @@ def test_accuracy_table_counts_per_condition():
 
 
 def test_tilted_photos_are_the_lined_pages_turned():
-    from mnist_cnn.photos import tilted_photos
+    from mnist_cnn.reading.synthetic import tilted_photos
 
     lined = ("ruled blue", "ruled grey", "squared")
     plain = [p for p in digit_photos("dev", 12) if p.conditions["paper"] in lined]
@@ -99,8 +101,9 @@ def test_tilted_photos_are_the_lined_pages_turned():
 
 
 def test_evaluate_digits_reads_every_photo_given(tmp_path):
-    from mnist_cnn.io import load_shipped_model
-    from mnist_cnn.photos import evaluate_digits, tilted_photos
+    from mnist_cnn.reading.scoring import evaluate_digits
+    from mnist_cnn.reading.shipped import load_shipped_model
+    from mnist_cnn.reading.synthetic import tilted_photos
 
     model = load_shipped_model()
     results = evaluate_digits("dev", 4, model=model, folder=tmp_path)

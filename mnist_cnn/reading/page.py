@@ -1,166 +1,40 @@
-"""Image preparation: turn any photo or scan of one handwritten digit into an MNIST-like input.
+"""The page: paper, light, ruled lines and tilt, down to a mask of the ink.
 
-MNIST's digits were made by (1) scanning dark ink on white paper, (2) inverting to white on
-black, (3) size-normalising each digit to fit a 20x20 box with its aspect ratio kept (which
-anti-aliases it into grey levels), and (4) placing it in a 28x28 frame so that its centre of mass
-is in the middle. :func:`prepare_image` repeats those steps for an arbitrary photo:
+:func:`find_ink` takes any photo of dark ink on light paper (or light on dark) and returns how
+dark the ink is at every pixel and which pixels are ink:
 
-1. read it safely (any of L / RGB / RGBA / palette / 16-bit; no pickles, no code, a pixel limit
-   against decompression bombs), composite transparency on white, convert to greyscale;
+1. read it as greyscale (:mod:`mnist_cnn.reading.images`);
 2. detect the paper from the image border (its lit part); divide by the paper's own brightness
    (the darker of a wide median filter and a grey-level closing, so gradients and soft shadows
    cancel out) to get the ink's darkness;
-3. threshold the ink (Otsu's method, never below the paper's noise), then remove ruled and grid
-   lines: long thin horizontal / vertical runs that span the page (a morphological opening with a
-   line half the page long that forgives gaps, on a levelled copy if the page is askew), repair
-   the digit's strokes where they crossed a line, and keep strokes written along a line (darker
-   than the line);
-4. keep the digit (pieces at least 10 % of the largest and near it; specks and scraps dropped),
-   crop to it, thicken pen strokes that would vanish when shrunk, scale into 20x20;
-5. centre by centre of mass in 28x28.
+3. threshold the ink (Otsu's method: the level that best splits the pixels into two groups,
+   never below the paper's noise), then remove ruled and grid lines: long thin horizontal /
+   vertical runs that span the page (a morphological opening with a line half the page long that
+   forgives gaps, on a levelled copy if the page is askew), repair the digit's strokes where they
+   crossed a line, and keep strokes written along a line (darker than the line).
 
-:func:`find_ink` (steps 1-3) is shared with :mod:`mnist_cnn.numbers`, which reads several digits.
+One digit is then cut out by :mod:`mnist_cnn.reading.digit`; several by
+:mod:`mnist_cnn.reading.numbers`.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
-from pathlib import Path
 
 import numpy as np
+from PIL import Image
+from scipy import ndimage
+from skimage.filters import apply_hysteresis_threshold, threshold_otsu
+from skimage.filters.rank import median
 
-MAX_PIXELS = 40_000_000  #: larger images are refused (decompression-bomb guard)
-MIN_SIDE = 8  #: smaller images cannot hold a readable digit
-BOX = 20  #: MNIST's digit box
-SIZE = 28  #: MNIST's frame
-TARGET_STROKE = 2.2  #: typical MNIST pen width in pixels, inside the 20x20 box
+from mnist_cnn.reading.images import ImageError, border_pixels, load_grey
+
 MIN_CONTRAST = 0.1  #: darkest ink (relative to the paper) below which nothing counts as written
 LINE_MIN_RUN = 0.5  #: a ruled line is a straight run of ink at least this fraction of the page ...
 LINE_MIN_SPAN = 0.8  #: ... and, with its tilt, spans at least this fraction of it
 LINE_MIN_DENSITY = 0.7  #: a run may have gaps: this fraction of it must be ink
 LINE_MAX_TILT = 10.0  #: lines tilted by up to this many degrees (a page photographed askew) are found
 LINE_MIN_PIXELS = 24  #: a shorter run cannot be told from a pen stroke (thumbnails keep their lines)
-GREY_WEIGHTS = (0.299, 0.587, 0.114)  #: ITU-R 601-2 luma, what Pillow's convert("L") uses
-
-
-def border_pixels(a: np.ndarray) -> np.ndarray:
-    """The pixels along the four edges of an (H, W) or (H, W, C) image, as one (n,) or (n, C) array."""
-    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-
-
-class ImageError(ValueError):
-    """An input that is not a usable image of a digit; the message names it and the problem."""
-
-
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as greyscale float32 in [0, 1] (1 = white), transparency on white.
-
-    Raises:
-        ImageError: Missing, empty, not an image, truncated, too large or too small.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    path = Path(path)
-    if not path.exists():
-        raise ImageError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageError(f"{path}: is a folder, not an image file")
-    if path.stat().st_size == 0:
-        raise ImageError(f"{path}: empty file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                if img.width * img.height > MAX_PIXELS:
-                    raise ImageError(f"{path}: {img.width}x{img.height} pixels is too large "
-                                     f"(limit {MAX_PIXELS:,}); scale it down first")
-                img.load()
-                return pil_to_grey(img)
-    except ImageError:
-        raise
-    except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{path}: image is too large (possible decompression bomb)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"{path}: damaged or truncated image ({exc})") from None
-
-
-def pil_to_grey(img) -> np.ndarray:
-    """Convert a Pillow image of any mode to greyscale float32 in [0, 1], alpha composited on white."""
-    from PIL import Image
-
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
-        return np.clip(a / top, 0, 1).astype(np.float32)
-    if img.mode == "P":
-        img = img.convert("RGBA")
-    if img.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
-        rgba = img.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, rgba)
-    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
-
-
-def array_to_grey(a: np.ndarray, name: str = "array") -> np.ndarray:
-    """Convert an array (H, W), (H, W, 1|3|4) of uint8 / uint16 / float to greyscale in [0, 1].
-
-    Colour is weighted like Pillow's ``convert("L")`` (0.299 R + 0.587 G + 0.114 B), so an image
-    file and the same pixels passed as an array give the same input.
-    """
-    a = np.asarray(a)
-    if a.ndim == 3 and a.shape[-1] in (1, 3, 4):
-        full = 255.0 if a.dtype == np.uint8 else 65535.0 if a.dtype == np.uint16 else 1.0
-        if a.shape[-1] == 4:  # composite on white
-            alpha = a[..., 3:4].astype(np.float64) / full
-            a = a[..., :3] * alpha + full * (1 - alpha)
-        a = a[..., :3] @ np.array(GREY_WEIGHTS) if a.shape[-1] >= 3 else a[..., 0]
-        if full == 255.0:
-            a = np.round(a)  # Pillow rounds to uint8
-    if a.ndim != 2:
-        raise ImageError(f"{name}: expected a 2-D greyscale or (H, W, 3|4) colour image, got shape {a.shape}")
-    if a.dtype == np.uint16:
-        return (a / 65535.0).astype(np.float32)
-    a = a.astype(np.float64)
-    if not np.isfinite(a).all():
-        raise ImageError(f"{name}: contains NaN or infinite values")
-    top = 1.0 if a.max() <= 1.0 else 255.0 if a.max() <= 255 else a.max()
-    return np.clip(a / top, 0, 1).astype(np.float32)
-
-
-def load_grey(image: np.ndarray | str | os.PathLike, name: str | None = None) -> tuple[np.ndarray, str]:
-    """Read a path or convert an array to greyscale float32 (H, W) in [0, 1]; also return its name.
-
-    Raises:
-        ImageError: Unreadable, or smaller than ``MIN_SIDE`` pixels.
-    """
-    if isinstance(image, (str, os.PathLike)):
-        name = name or str(image)
-        grey = read_image(image)
-    else:
-        name = name or "array"
-        grey = array_to_grey(image, name)
-    h, w = grey.shape
-    if min(h, w) < MIN_SIDE:
-        raise ImageError(f"{name}: {w}x{h} pixels is too small to hold a digit (need at least "
-                         f"{MIN_SIDE}x{MIN_SIDE})")
-    return grey, name
-
-
-def stroke_width(mask: np.ndarray) -> float:
-    """Estimate the pen width in pixels of a binary ink mask (twice the mean distance from the
-    stroke's centre line to its edge)."""
-    from scipy import ndimage
-    from skimage.morphology import skeletonize
-
-    mask = np.pad(mask, 1)  # the edge of the array counts as paper
-    skeleton = skeletonize(mask)
-    if not skeleton.any():
-        return 1.0
-    distance = ndimage.distance_transform_edt(mask)
-    return float(max(1.0, 2 * distance[skeleton].mean() - 1))
 
 
 def paper_brightness(grey: np.ndarray) -> np.ndarray:
@@ -177,9 +51,6 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     Returns:
         float32 (H, W) in (0, 1].
     """
-    from PIL import Image
-    from scipy.ndimage import binary_dilation, grey_closing
-    from skimage.filters.rank import median
 
     h, w = grey.shape
     factor = max(1.0, max(h, w) / 160)
@@ -197,7 +68,7 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     # inside of a very thick stroke, where the first estimate saw mostly ink; a deep shadow keeps
     # more light than that).
     border = np.median(border_pixels(small))
-    paper_only = ~binary_dilation((small < 0.9 * first) | (small < 0.35 * border), iterations=2)
+    paper_only = ~ndimage.binary_dilation((small < 0.9 * first) | (small < 0.35 * border), iterations=2)
     if paper_only.mean() > 0.2:
         paper = median(levels, footprint=footprint, mask=paper_only).astype(np.float32) / 255
         # no paper within reach (inside a large blob of ink): the paper's overall level
@@ -212,7 +83,7 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     # At the image border the window would be cut short and lean towards the lit side; a point
     # reflection across the border ("odd") continues a ramp as a ramp, so the closing stays exact.
     r = size // 2
-    closed = grey_closing(np.pad(small, r, mode="reflect", reflect_type="odd"), size=(size, size))
+    closed = ndimage.grey_closing(np.pad(small, r, mode="reflect", reflect_type="odd"), size=(size, size))
     paper = np.minimum(paper, closed[r:-r, r:-r])
     paper = np.asarray(Image.fromarray(paper, mode="F").resize((w, h), Image.Resampling.BILINEAR),
                        np.float32)
@@ -249,8 +120,6 @@ def remove_lines(mask: np.ndarray, faint: np.ndarray | None = None, ink: np.ndar
         ``(clean, lines)``: the mask without the lines, and the pixels of the lines found (faint
         ones too, bool (H, W)), less those kept as pen strokes.
     """
-    from scipy import ndimage
-
     faint = mask if faint is None else faint | mask
     clean = mask.copy()
     removed = np.zeros_like(mask)
@@ -329,8 +198,6 @@ def _line_fragments(ink: np.ndarray, lines: np.ndarray, thickness: float, axis: 
     :data:`LINE_MIN_PIXELS`) and mostly ink are pieces of it. Nothing is returned unless the lines
     found are evenly spaced (ruled or squared paper).
     """
-    from scipy import ndimage
-
     across = 1 - axis
     profile = lines.sum(axis=axis).astype(np.float64)  # line pixels in each row (column)
     labels, count = ndimage.label(profile > 0)
@@ -359,8 +226,6 @@ def _dense_runs(a: np.ndarray, run: int, axis: int) -> np.ndarray:
     """An opening that forgives gaps: bool, True in every window of ``run`` pixels along ``axis``
     that is at least :data:`LINE_MIN_DENSITY` ink (a faint line that light, noise or JPEG broke
     up still is), grown back to the window's full length (``run`` odd)."""
-    from scipy import ndimage
-
     density = ndimage.uniform_filter1d(a.astype(np.float32), run, axis=axis, mode="constant")
     return ndimage.maximum_filter1d((density >= LINE_MIN_DENSITY).view(np.uint8), run, axis=axis).astype(bool)
 
@@ -429,8 +294,6 @@ def line_tilt(mask: np.ndarray, max_angle: float = LINE_MAX_TILT, step: float = 
 def _rotate(a: np.ndarray, angle: float, shape: tuple[int, int] | None = None) -> np.ndarray:
     """Rotate an image anticlockwise by ``angle`` degrees into a larger float32 frame (zero
     outside); with ``shape``, crop that many pixels from the centre (to undo an earlier turn)."""
-    from scipy import ndimage
-
     out = ndimage.rotate(a.astype(np.float32), angle, reshape=True, order=1, mode="constant", cval=0.0)
     if shape is None:
         return out
@@ -455,9 +318,6 @@ def find_ink(
     Raises:
         ImageError: Unreadable, too small, or no ink darker than the paper (blank or too faint).
     """
-    from scipy import ndimage
-    from skimage.filters import apply_hysteresis_threshold, threshold_otsu
-
     grey, name = load_grey(image, name)
     steps = {} if steps is None else steps
     steps["greyscale"] = grey.copy()
@@ -496,124 +356,3 @@ def find_ink(
         raise ImageError(f"{name}: no digit found (only ruled lines or paper)")
     return ink, mask, name
 
-
-def to_mnist(crop: np.ndarray, crop_mask: np.ndarray, steps: dict | None = None) -> np.ndarray:
-    """Steps 4-5 of :func:`prepare_image`: scale a cropped digit into 20x20 and centre it in 28x28.
-
-    Args:
-        crop: float (h, w) ink darkness in [0, 1] (0 outside the digit).
-        crop_mask: bool (h, w) ink pixels of the digit (for the pen width).
-        steps: If a dict is given, "20x20" and "28x28" are added to it.
-
-    Returns:
-        float32 (28, 28) in [0, 1], white digit on black, centred by its centre of mass.
-    """
-    from PIL import Image
-    from scipy import ndimage
-    from skimage.morphology import disk
-
-    steps = {} if steps is None else steps
-    if max(crop.shape) > 10 * BOX:  # a big digit from a phone photo: shrink it first (fast, and
-        # the thickening below works on a small array); box averaging keeps the grey levels right
-        factor = max(crop.shape) / (10 * BOX)
-        size = (max(1, round(crop.shape[1] / factor)), max(1, round(crop.shape[0] / factor)))
-        crop = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F")
-                          .resize(size, Image.Resampling.BOX), np.float32)
-        crop_mask = np.asarray(Image.fromarray(crop_mask.astype(np.float32), mode="F")
-                               .resize(size, Image.Resampling.BOX)) >= 0.5
-    # Scale the longer side to 20 px; thicken thin strokes first so they survive the shrink.
-    scale = BOX / max(crop.shape)
-    needed = TARGET_STROKE / scale  # pen width (source pixels) that becomes ~2.2 px
-    width = stroke_width(crop_mask)
-    if width < needed:
-        grow = int(round((needed - width) / 2))
-        if grow > 0:
-            crop = np.pad(crop, grow)
-            crop = ndimage.grey_dilation(crop, footprint=disk(grow))
-    out_h = max(1, int(round(crop.shape[0] * BOX / max(crop.shape))))
-    out_w = max(1, int(round(crop.shape[1] * BOX / max(crop.shape))))
-    # A box filter averages exactly the source pixels under each target pixel (what a scanner
-    # does); a Gaussian pre-blur would smear a 24x shrink into a faint haze.
-    small = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F")
-                       .resize((out_w, out_h), Image.Resampling.BOX), dtype=np.float64)
-    small = np.clip(small / max(small.max(), 1e-6), 0, 1)
-    steps["20x20"] = small.copy()
-    frame = np.zeros((SIZE, SIZE), np.float64)
-    y0, x0 = (SIZE - out_h) // 2, (SIZE - out_w) // 2
-    frame[y0:y0 + out_h, x0:x0 + out_w] = small
-    cy, cx = ndimage.center_of_mass(frame)
-    # MNIST puts the centre of mass at pixel (14, 14) (measured: 14.0 +- 0.3 on its images)
-    frame = ndimage.shift(frame, (SIZE / 2 - cy, SIZE / 2 - cx), order=1, mode="constant")
-    frame = np.clip(frame, 0, 1).astype(np.float32)
-    steps["28x28"] = frame
-    return frame
-
-
-def crop_ink(ink: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cut the ink of the pieces in ``keep`` (bool (H, W)) out of ``ink``: ``(crop, crop_mask)``.
-
-    Ink within 2 pixels of a kept piece stays (its anti-aliased edge); everything else is 0.
-    """
-    from scipy import ndimage
-
-    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    t, b, lo, r = max(0, top - 2), bottom + 2, max(0, left - 2), right + 2
-    near = ndimage.binary_dilation(keep[t:b, lo:r], iterations=2)
-    window = np.where(near, ink[t:b, lo:r], 0.0)
-    y, x = top - t, left - lo
-    return window[y:y + bottom - top, x:x + right - left], keep[top:bottom, left:right]
-
-
-def keep_digit(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The pieces of ``mask`` that make the digit: bool (H, W).
-
-    A piece is kept if it holds at least 10 % of the ink of the piece holding the most (specks and
-    dust go), its ink is at least 40 % as dark on average (a faint trace of a shadow's edge goes),
-    and it lies near that piece: no farther from its box than the piece's longer side (a digit's
-    strokes are close together; a smudge or a scrap of a line elsewhere on the page is not part
-    of it).
-    """
-    from scipy import ndimage
-
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
-    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count + 1)[1:]
-    mean = mass / np.maximum(np.bincount(labels.ravel(), minlength=count + 1)[1:], 1)
-    main = int(np.argmax(mass))
-    boxes = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)])
-    top, bottom, left, right = boxes[main]
-    reach = max(bottom - top, right - left)
-    gap = np.maximum(np.maximum(top - boxes[:, 1], boxes[:, 0] - bottom).clip(0),  # rows between
-                     np.maximum(left - boxes[:, 3], boxes[:, 2] - right).clip(0))  # columns between
-    keep = (mass >= 0.1 * mass[main]) & (mean >= 0.4 * mean[main]) & (gap <= reach)
-    return np.isin(labels, 1 + np.flatnonzero(keep))
-
-
-def prepare_image(
-    image: np.ndarray | str | os.PathLike, name: str | None = None, steps: dict | None = None
-) -> np.ndarray:
-    """Turn a photo, scan or array of one handwritten digit into an MNIST-like input.
-
-    Args:
-        image: A path, or an array (H, W) / (H, W, 3|4), dark ink on light paper or light on dark.
-        name: How to name the input in error messages (default: the path, or "array").
-        steps: If a dict is given, it is filled with the intermediate images, in order:
-            "greyscale", "ink", "lines removed" (only if the page had ruled / grid lines),
-            "digit", "cropped", "20x20", "28x28" (for teaching and debugging).
-
-    Returns:
-        float32 (28, 28) in [0, 1]: a white digit on black, scaled into the central 20x20 box
-        and centred by its centre of mass, like MNIST.
-
-    Raises:
-        ImageError: The input is unreadable, too small, or holds no digit (blank page, too faint).
-    """
-    from scipy import ndimage
-
-    steps = {} if steps is None else steps
-    ink, mask, name = find_ink(image, name, steps)
-    keep = keep_digit(ink, mask)
-    crop, crop_mask = crop_ink(ink, keep)
-    steps["digit"] = np.where(ndimage.binary_dilation(keep, iterations=2), ink, 0.0).astype(np.float32)
-    steps["cropped"] = crop.copy()
-    return to_mnist(crop, crop_mask, steps)

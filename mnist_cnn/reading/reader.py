@@ -1,11 +1,12 @@
-"""Reading your own handwriting: run the model on photos or scans of one digit each.
+"""Reading your own handwriting: the digit in each of several photos or scans.
 
-The image preparation (greyscale, paper and ruled lines removed, cropped, scaled into 20x20,
-centred in 28x28 like MNIST) lives in :mod:`mnist_cnn.prepare`; ``prepare_image``, ``read_image``
-and ``ImageError`` are re-exported here for existing code.
+:func:`read_digits` prepares each image like MNIST (:func:`mnist_cnn.reading.digit.prepare_image`:
+greyscale, paper and ruled lines removed, cropped, scaled into 20x20, centred in 28x28) and runs
+the model on all of them in one batch. One bad file never stops the others: each
+:class:`PhotoReading` carries either the answer or a one-line ``error``.
 
-:func:`predict_images` runs that on paths or arrays and the model, and never lets one bad file
-stop the others: each result carries either a prediction or a one-line ``error``.
+Below ``mnist_cnn.reading.MIN_CONFIDENCE`` the command line and the demo call an answer "not
+sure".
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_cnn.prepare import ImageError, prepare_image, read_image
-
-__all__ = ["ImageError", "Prediction", "predict_images", "prepare_image", "read_image"]
+from mnist_cnn.reading.digit import prepare_image
+from mnist_cnn.reading.images import ImageError
+from mnist_cnn.reading.shipped import resolve_model
 
 
 @dataclass
-class Prediction:
-    """The result for one input: a prediction, or an error message (never both)."""
+class PhotoReading:
+    """What the reader made of one image: its digit and probabilities, or an error (never both)."""
 
     source: str
     label: int | None = None
@@ -46,16 +47,17 @@ class Prediction:
                 "top_k": [{"label": d, "probability": round(p, 6)} for d, p in self.top_k(k)]}
 
 
-def predict_images(inputs, model=None) -> list[Prediction]:
-    """Predict the digit in each input; a bad input gives a result with ``error`` set.
+def read_digits(inputs, model=None) -> list[PhotoReading]:
+    """Read the digit in each input; a bad input gives a result with ``error`` set.
 
     Args:
         inputs: Paths and/or arrays (one image each), or a single path or array.
-        model: A Keras model mapping (n, 28, 28, 1) to (n, 10) probabilities; default: the
-            small model shipped with the package (:func:`load_shipped_model`).
+        model: A Keras model mapping (n, 28, 28, 1) to (n, 10) probabilities, or the path of a
+            ``.keras`` file; default: the shipped photo ensemble
+            (:func:`mnist_cnn.reading.shipped.resolve_model`).
 
     Returns:
-        One :class:`Prediction` per input, in order.
+        One :class:`PhotoReading` per input, in order.
     """
     if isinstance(inputs, (str, os.PathLike, np.ndarray)):
         inputs = [inputs]
@@ -65,15 +67,12 @@ def predict_images(inputs, model=None) -> list[Prediction]:
         try:
             image = prepare_image(item, name)
         except ImageError as exc:
-            results.append(Prediction(source=name, error=str(exc)))
+            results.append(PhotoReading(source=name, error=str(exc)))
             continue
-        results.append(Prediction(source=name, image=image))
+        results.append(PhotoReading(source=name, image=image))
         batch.append(len(results) - 1)
     if batch:
-        if model is None:
-            from mnist_cnn.io import load_shipped_model
-
-            model = load_shipped_model()
+        model = resolve_model(model)
         x = np.stack([results[i].image for i in batch])[..., None]
         probs = np.asarray(model(x, training=False), dtype=np.float64)
         for row, i in zip(probs, batch):

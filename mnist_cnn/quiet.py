@@ -1,4 +1,5 @@
-"""Silencing TensorFlow's chatter where it buries the one line a user needs to see."""
+"""Silencing TensorFlow's chatter where it buries the one line a user needs to see: the one home
+of that job (the command line, the exports, the notebooks and the benchmarks all use it)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,17 @@ def silenced():
         os.dup2(saved[1], 2)
         for fd in (*saved, devnull):
             os.close(fd)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and Keras without their C++ start-up lines (oneDNN, absl), which
+    TensorFlow 2.21 prints whatever TF_CPP_MIN_LOG_LEVEL says: a command line that promises one
+    clear line per problem cannot have them. Import errors still surface normally."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with silenced():
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        tf.constant(0.0) + 1.0  # the second batch of start-up lines comes with the first op

@@ -1,10 +1,10 @@
 """Blind check of the photo set's labels: can a reader read each handwritten digit as its label?
 
-    python scripts/photo_audit.py sheets DIR           # draw the digits to read, numbered, unlabelled
-    python scripts/photo_audit.py report LABELS.json   # score a reader's answers and the pipeline
+    python benchmarks/photos/photo_audit.py sheets DIR          # the digits to read, numbered, unlabelled
+    python benchmarks/photos/photo_audit.py report LABELS.json  # score a reader's answers and the reader
 
-The photo set (:mod:`mnist_cnn.photos`) redraws its UCI digits from 8x8 originals, and some come
-out as shapes that are not clearly their digit. ``sheets`` draws, as black ink on white, every
+The photo set (:mod:`mnist_cnn.reading.synthetic`) redraws its UCI digits from 8x8 originals, and some
+come out as shapes that are not clearly their digit. ``sheets`` draws, as black ink on white, every
 UCI digit of the dev and test photos (600 each) and, as a control, 120 digits drawn at random
 from the other two sources, shuffled together (seeded) and numbered, with nothing else on
 the page. A reader who sees only the sheets writes what each one reads: a digit, or "?" when
@@ -32,7 +32,7 @@ CELL, COLUMNS, ROWS = 110, 8, 5
 
 def photos() -> dict[str, list]:
     """Each split's photos, with their glyphs."""
-    from mnist_cnn.photos import digit_photos
+    from mnist_cnn.reading.synthetic import digit_photos
 
     return {split: list(digit_photos(split, N_PHOTOS, with_glyphs=True)) for split in SPLITS}
 
@@ -76,7 +76,7 @@ def draw_sheets(folder: Path) -> int:
 
 def report(labels_path: Path) -> str:
     """Markdown tables: the reader against the labels, and the pipeline on each group."""
-    from mnist_cnn.photos import evaluate_digits
+    from mnist_cnn.reading.scoring import evaluate_digits
 
     answers = json.loads(labels_path.read_text())
     by_split = photos()
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.labels.is_file():
         print(f"error: no labels file at {args.labels}", file=sys.stderr)
         return 2
-    from mnist_cnn.cli import import_tensorflow_quietly
+    from mnist_cnn.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     print(report(args.labels))
