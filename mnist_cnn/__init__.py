@@ -29,8 +29,10 @@ Import policy: a module imports what it uses at its top. Two places import late,
 answers at once without loading TensorFlow, and TensorFlow is first imported with its start-up
 lines silenced) and this file (the names below are resolved on first use, so ``import
 mnist_cnn`` is instant). Optional dependencies are imported inside the function that needs them
-(``ai_edge_litert``, ``pandas``, ``gradio``), and so is Keras in ``data`` and ``fashion``, used
-there only for the download route outside this project's machines. Importing the package has no
+(``ai_edge_litert``, ``pandas``, ``gradio``). Keras is imported late in three light modules the
+command line loads before TensorFlow: ``data`` and ``fashion`` (Keras's own download route, used
+only off this project's machines) and ``saving`` (``load_model``; the command line imports its
+``ModelError`` at start). Importing the package has no
 side effects: nothing is seeded, downloaded or printed.
 """
 

@@ -12,8 +12,6 @@ import os
 import zipfile
 from pathlib import Path
 
-import keras
-
 from mnist_cnn._files import atomic_path
 
 
@@ -55,6 +53,8 @@ def load_model(path: str | os.PathLike):
     Raises:
         ModelError: The file is missing, not a ``.keras`` zip, damaged, or holds unsafe code.
     """
+    import keras  # here, not at the top: the command line imports ModelError before TensorFlow
+
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")

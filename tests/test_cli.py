@@ -268,3 +268,14 @@ def test_predict_blank_page_and_text_say_so(tmp_path, tiny_model_file):
     result = run_cli("predict", text, "--number", "--model", tiny_model_file)
     assert result.returncode == 1 and "too many for a number" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["predict", "--help"], ["train", "--help"]])
+def test_help_answers_without_loading_tensorflow(argv):
+    """The import policy (mnist_cnn/__init__.py): --help, even a command's, never imports
+    TensorFlow or Keras (seconds on a laptop, and their start-up lines)."""
+    code = ("import sys\nfrom mnist_cnn.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n"
+            "    pass\nprint('LOADED', sorted(m for m in ('tensorflow', 'keras', 'gradio') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "LOADED []" in done.stdout, done.stdout[-500:]
