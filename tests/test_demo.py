@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mnist_cnn.demo import (
+from mnist_cnn.reading.demo import (
     EMPTY_MESSAGE,
     canvas_to_grey,
     check_port,
@@ -50,7 +52,7 @@ def draw(strokes, side: int = 400, width: int = 28) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def model():
-    from mnist_cnn.io import load_shipped_model
+    from mnist_cnn.reading.shipped import load_shipped_model
 
     return load_shipped_model()
 
@@ -167,6 +169,24 @@ def test_enlarge_shows_each_pixel_as_a_block():
     assert (big[24:32, 40:48] == 255).all() and big.sum() == 255 * 64
 
 
+@pytest.mark.slow  # imports Gradio
+def test_each_answer_picture_gets_a_file_of_its_own(tmp_path):
+    require("gradio")
+    from gradio.processing_utils import save_pil_to_cache
+
+    from mnist_cnn.reading.demo import seen_picture
+
+    seen = np.zeros((28, 28), np.float32)
+    seen[10:18, 12:16] = 1.0
+    first, second = seen_picture(seen), seen_picture(seen)
+    assert np.array_equal(np.asarray(first), enlarge(seen)) and first.mode == "L"
+    # Gradio names the file after its bytes and rewrites it in place: the same picture twice must
+    # not share a file, or one answer truncates it while another is still sending it.
+    paths = {save_pil_to_cache(p, str(tmp_path), format="png") for p in (first, second)}
+    assert len(paths) == 2
+    assert all(np.array_equal(np.asarray(Image.open(path)), enlarge(seen)) for path in paths)
+
+
 def test_predictor_matches_model(model, predict, digits):
     x = digits[0][:1].astype(np.float32) / 255
     expected = np.asarray(model(x[..., None], training=False))[0]
@@ -198,7 +218,7 @@ def test_cli_demo_busy_port_is_one_line(capsys):
 
 
 def test_importing_the_package_does_not_import_gradio():
-    code = "import sys, mnist_cnn.demo, mnist_cnn.cli; print('gradio' in sys.modules)"
+    code = "import sys, mnist_cnn.reading.demo, mnist_cnn.cli; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -232,7 +252,7 @@ def test_cli_demo_serves_and_stops_on_ctrl_c():
 def served(model):
     """The app on a free loopback port: yields its URL."""
     require("gradio", "gradio_client")
-    from mnist_cnn.demo import build_demo
+    from mnist_cnn.reading.demo import build_demo
 
     app = build_demo(model)
     port = free_port()
@@ -345,3 +365,92 @@ def test_browser_draws_digits_and_clears_between_them(served, tmp_path):
         assert urls and not external, f"the page fetched from outside the app: {external}"
     finally:
         driver.quit()
+
+
+# ---- a classroom: twenty learners at once --------------------------------------------------------
+
+@pytest.mark.slow
+def test_twenty_learners_at_once_all_get_their_digit(model, tmp_path):
+    """20 API clients x 2 drawings at once, plus 4 clients re-fetching the newest "what the network
+    saw" picture: every answer names the drawn digit and every picture arrives whole.
+
+    Each learner first draws the class's shared 7 or 1 (identical answers once rewrote one shared
+    picture file while another answer was still sending it), then a 7 of its own.
+    """
+    require("gradio", "gradio_client")
+    import httpx
+    from gradio_client import Client, handle_file
+
+    from mnist_cnn.reading.demo import launch
+
+    users, limit = 20, 90.0  # the whole run stops sending after `limit` seconds
+    pngs = {"7": tmp_path / "seven.png", "1": tmp_path / "one.png"}
+    Image.fromarray(draw(SEVEN)).save(pngs["7"])
+    Image.fromarray(draw(ONE)).save(pngs["1"])
+    plans = []
+    for k in range(users):
+        own = tmp_path / f"seven{k}.png"
+        Image.fromarray(draw(SEVEN, width=16 + k)).save(own)
+        shared = "1" if k % 2 else "7"
+        plans.append([(shared, pngs[shared]), ("7", own)])
+
+    port = free_port()
+    app = launch(model, port=port, block=False)
+    url = f"http://127.0.0.1:{port}/"
+    problems: list[str] = []
+    answered, newest, done = [], [], threading.Event()
+    deadline = time.monotonic() + limit
+
+    def whole_picture(http: httpx.Client, picture_url: str) -> str | None:
+        """None if the picture downloads whole as a 224x224 PNG, else what went wrong."""
+        try:
+            reply = http.get(picture_url)
+            if reply.status_code != 200:
+                return f"picture: HTTP {reply.status_code}"
+            size = Image.open(io.BytesIO(reply.content)).size
+            return None if size == (224, 224) else f"picture: size {size}"
+        except Exception as exc:  # noqa: BLE001  (collected: the test names every failure)
+            return f"picture: {type(exc).__name__}: {exc}"
+
+    def learner(plan) -> None:
+        try:
+            client = Client(url, verbose=False, download_files=False)
+            with httpx.Client(timeout=30) as http:
+                for digit, png in plan:
+                    if time.monotonic() > deadline:
+                        problems.append("time limit reached")
+                        return
+                    message, _, seen = client.predict(
+                        {"background": None, "layers": [], "composite": handle_file(str(png))},
+                        api_name="/read_drawing")
+                    if f"**{digit}**" not in message:
+                        problems.append(f"drew {digit}, read: {message}")
+                    newest.append(seen["url"])
+                    if problem := whole_picture(http, seen["url"]):
+                        problems.append(problem)
+                    answered.append(digit)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{type(exc).__name__}: {exc}")
+
+    def viewer() -> None:  # a browser showing the newest picture again and again
+        with httpx.Client(timeout=30) as http:
+            while not done.is_set() and time.monotonic() < deadline:
+                if newest and (problem := whole_picture(http, newest[-1])):
+                    problems.append(problem)
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=learner, args=(plan,)) for plan in plans]
+    viewers = [threading.Thread(target=viewer) for _ in range(4)]
+    try:
+        for t in threads + viewers:
+            t.start()
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()) + 30)
+        done.set()
+        for t in viewers:
+            t.join(30)
+    finally:
+        done.set()
+        app.close()
+    assert not problems, f"{len(problems)} failures ({2 * users} drawings): {sorted(set(problems))[:5]}"
+    assert len(answered) == 2 * users

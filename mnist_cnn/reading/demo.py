@@ -17,6 +17,7 @@ import os
 import socket
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ CANVAS_WORK_SIDE = 280  #: the canvas is shrunk to this before preparation (keep
 UPLOAD_WORK_SIDE = 1024  #: uploads are shrunk to at most this (a 12-megapixel photo stays quick)
 MAX_UPLOAD = "20mb"  #: Gradio refuses larger uploads with its own message
 VIEW_SCALE = 8  #: the 28x28 input is shown 8x larger, one block per pixel (224x224)
+#: Drawings waiting beyond this are answered "Queue is full" at once instead of queuing without
+#: bound. A browser holds at most one drawing in the queue (each stroke replaces the waiting one),
+#: so a class of up to this many learners never meets it.
+MAX_QUEUE = 64
 
 CLEAR_JS = """() => { document.querySelector("#canvas button[aria-label='Clear canvas']")?.click(); }"""
 EMPTY_MESSAGE = "Draw one digit (0–9) in the box, or upload a photo of one."
@@ -191,6 +196,26 @@ def enlarge(seen: np.ndarray, scale: int = VIEW_SCALE) -> np.ndarray:
     return np.kron(pixels, np.ones((scale, scale), np.uint8))
 
 
+def seen_picture(seen: np.ndarray):
+    """The enlarged 28x28 input as a greyscale ``PIL.Image`` that Gradio saves as a file of its own.
+
+    Gradio (6.31, ``processing_utils.save_pil_to_cache``) names an output image's file after the
+    hash of its bytes and rewrites that file in place (``Path.write_bytes``: truncate, then write)
+    for every answer. Answers with the same 28x28 image share one file, so one answer truncated it
+    while another was sending it: the server logged h11's "Too little data for declared
+    Content-Length", the client got "received 0 bytes, expected 754" or an empty picture.
+    benchmarks/demo_load.py, 20 users: 26 of 1,000 requests failed with the same 7 drawn by all,
+    0 of 500 with a different 7 each. (Gradio's issues #8351 and #8878 report the sibling error
+    "Response content shorter than Content-Length", cause not named.) A unique PNG text chunk,
+    which Gradio copies into the file, gives every answer bytes, hence a file, of its own.
+    """
+    from PIL import Image
+
+    picture = Image.fromarray(enlarge(seen), "L")
+    picture.info["mnist_cnn-answer"] = uuid.uuid4().hex
+    return picture
+
+
 def _import_gradio():
     """Import Gradio with its usage analytics off (no request leaves the machine)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -221,7 +246,7 @@ def build_demo(model=None):
         if reading.label is None:
             return reading.message, None, None
         return (reading.message, dict(zip(names, reading.probabilities.tolist())),
-                enlarge(reading.seen))
+                seen_picture(reading.seen))
 
     def on_draw(value):
         return show(read_digit(value, predict, "canvas"))
@@ -284,7 +309,8 @@ def check_port(host: str, port: int) -> None:
             raise OSError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
 
 
-def launch(model=None, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+def launch(model=None, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
+           max_queue: int = MAX_QUEUE):
     """Build the app and serve it on ``http://host:port``; print that URL.
 
     Args:
@@ -293,6 +319,7 @@ def launch(model=None, host: str = "127.0.0.1", port: int = 7860, block: bool = 
         port: TCP port.
         block: Wait until Ctrl+C, then stop the server. ``False`` returns at once with the app
             running (call ``app.close()`` to stop it).
+        max_queue: Drawings that may wait for the model; one more is answered "Queue is full".
 
     Returns:
         The running ``gradio.Blocks`` app.
@@ -303,7 +330,9 @@ def launch(model=None, host: str = "127.0.0.1", port: int = 7860, block: bool = 
     """
     check_port(host, port)  # before loading the model: fail fast with a clear reason
     app = build_demo(model)
-    app.queue(default_concurrency_limit=1)
+    # One drawing at a time, first come first served (the model call already uses every core);
+    # a bounded queue answers an overloaded server's extra drawings at once.
+    app.queue(default_concurrency_limit=1, max_size=max_queue)
     app.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
                inbrowser=False, share=False, show_error=False, max_file_size=MAX_UPLOAD)
     print(f"Draw-a-digit demo running at http://{host}:{port} (press Ctrl+C to stop)", flush=True)
