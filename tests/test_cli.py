@@ -275,7 +275,8 @@ def test_help_answers_without_loading_tensorflow(argv):
     """The import policy (mnist_cnn/__init__.py): --help, even a command's, never imports
     TensorFlow or Keras (seconds on a laptop, and their start-up lines)."""
     code = ("import sys\nfrom mnist_cnn.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n"
-            "    pass\nprint('LOADED', sorted(m for m in ('tensorflow', 'keras', 'gradio') if m in sys.modules))")
+            "    pass\nprint('LOADED', sorted(m for m in ('tensorflow', 'keras', 'gradio')\n"
+            "                           if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "LOADED []" in done.stdout, done.stdout[-500:]

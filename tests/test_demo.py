@@ -454,3 +454,15 @@ def test_twenty_learners_at_once_all_get_their_digit(model, tmp_path):
         app.close()
     assert not problems, f"{len(problems)} failures ({2 * users} drawings): {sorted(set(problems))[:5]}"
     assert len(answered) == 2 * users
+
+
+def test_the_demo_says_not_sure_below_the_one_shared_threshold():
+    from mnist_cnn.reading import MIN_CONFIDENCE
+    from mnist_cnn.reading.demo import _verdict
+
+    just_above = np.full(10, (1 - (MIN_CONFIDENCE + 0.01)) / 9)
+    just_above[3] = MIN_CONFIDENCE + 0.01
+    just_below = np.full(10, (1 - (MIN_CONFIDENCE - 0.01)) / 9)
+    just_below[3] = MIN_CONFIDENCE - 0.01
+    assert _verdict(3, just_above).startswith("It reads **3** (")
+    assert "but is only" in _verdict(3, just_below)

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
+from mnist_cnn.reading import MIN_CONFIDENCE
 from mnist_cnn.reading.digit import prepare_image
-from mnist_cnn.reading.images import ImageError, read_image
+from mnist_cnn.reading.images import ImageError, pil_to_grey, read_image
 from mnist_cnn.reading.shipped import resolve_model
 
 #: A canvas whose ink covers more than this fraction of it is refused as a scribble. The value is
@@ -101,8 +103,6 @@ def canvas_to_grey(value) -> np.ndarray | None:
         float32 (H, W) in [0, 1] with 1 = white paper and transparent pixels as paper, or None
         when there is no drawing at all.
     """
-    from PIL import Image
-
     composite = value.get("composite") if isinstance(value, dict) else value
     if composite is None:
         return None
@@ -110,22 +110,15 @@ def canvas_to_grey(value) -> np.ndarray | None:
     if a.dtype != np.uint8:
         a = np.clip(np.nan_to_num(a.astype(np.float64)) * (255.0 if a.max() <= 1.0 else 1.0), 0, 255)
         a = a.astype(np.uint8)
-    if a.ndim == 3 and a.shape[-1] == 4:  # transparent = no ink: composite on white paper
-        img = Image.alpha_composite(Image.new("RGBA", a.shape[1::-1], (255, 255, 255, 255)),
-                                    Image.fromarray(a, "RGBA"))
-    elif a.ndim == 3 and a.shape[-1] in (1, 3):
-        img = Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a)
-    elif a.ndim == 2:
-        img = Image.fromarray(a)
-    else:
+    if a.ndim == 3 and a.shape[-1] in (1, 3, 4):
+        a = a[..., 0] if a.shape[-1] == 1 else a
+    elif a.ndim != 2:
         raise ImageError(f"canvas: expected an image array, got shape {a.shape}")
-    return np.asarray(img.convert("L"), np.float32) / 255.0
+    return pil_to_grey(Image.fromarray(a))  # transparent = no ink: composited on white paper
 
 
 def _shrink(grey: np.ndarray, side: int) -> np.ndarray:
     """Box-filter ``grey`` (H, W) float32 so its longer side is at most ``side`` pixels."""
-    from PIL import Image
-
     h, w = grey.shape
     if max(h, w) <= side:
         return grey
@@ -136,7 +129,7 @@ def _shrink(grey: np.ndarray, side: int) -> np.ndarray:
 def _verdict(label: int, probabilities: np.ndarray) -> str:
     confidence = float(probabilities[label])
     runner_up = int(np.argsort(-probabilities, kind="stable")[1])
-    if confidence >= 0.9:
+    if confidence >= MIN_CONFIDENCE:
         return f"It reads **{label}** ({confidence:.1%} sure)."
     return (f"It reads **{label}**, but is only {confidence:.1%} sure; next best "
             f"{runner_up} ({probabilities[runner_up]:.1%}). Try a bigger, clearer digit.")
@@ -209,8 +202,6 @@ def seen_picture(seen: np.ndarray):
     "Response content shorter than Content-Length", cause not named.) A unique PNG text chunk,
     which Gradio copies into the file, gives every answer bytes, hence a file, of its own.
     """
-    from PIL import Image
-
     picture = Image.fromarray(enlarge(seen), "L")
     picture.info["mnist_cnn-answer"] = uuid.uuid4().hex
     return picture
@@ -257,7 +248,8 @@ def build_demo(model=None):
     with gr.Blocks(title="MNIST CNN: draw a digit", analytics_enabled=False) as app:
         gr.Markdown("## Draw a digit and watch the network read it\n"
                     "Draw one digit (0–9) with the mouse, a finger or a pen, big and in the middle. "
-                    "The prediction updates after every stroke.")
+                    "The prediction updates after every stroke; below "
+                    f"{MIN_CONFIDENCE:.0%} the app says it is not sure.")
         with gr.Row():
             with gr.Column():
                 canvas = gr.Sketchpad(
