@@ -89,6 +89,22 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, config: Config = Config()) -> dict:
     return {"x": dataset, "shuffle": False}  # the dataset shuffles itself (fit would warn)
 
 
+def hold_out_validation(x: np.ndarray, y: np.ndarray, config: Config = Config()):
+    """Split off the last ``config.validation_split`` of the images, as ``model.fit(validation_split=...)``
+    does: ``(x_train, y_train, (x_val, y_val))``, or ``(x, y, None)`` when the split is 0.
+
+    Raises:
+        ValueError: ``x`` and ``y`` differ in length.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x_train has {len(x)} images but y_train has {len(y)} labels")
+    if config.validation_split <= 0:
+        return x, y, None
+    n_val = int(round(len(x) * config.validation_split))
+    return x[:-n_val], y[:-n_val], (x[-n_val:], y[-n_val:])
+
+
 def train(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -128,11 +144,9 @@ def train(
         y_train = one_hot(y_train)
     if len(x_train) != len(y_train):
         raise ValueError(f"x_train has {len(x_train)} images but y_train has {len(y_train)} labels")
-    if validation_data is None and config.validation_split > 0:
-        n_val = int(round(len(x_train) * config.validation_split))
-        validation_data = (x_train[-n_val:], y_train[-n_val:])
-        x_train, y_train = x_train[:-n_val], y_train[:-n_val]
-    elif validation_data is not None and np.asarray(validation_data[1]).ndim == 1:
+    if validation_data is None:
+        x_train, y_train, validation_data = hold_out_validation(x_train, y_train, config)
+    elif np.asarray(validation_data[1]).ndim == 1:
         validation_data = (validation_data[0], one_hot(validation_data[1]))
 
     strategy = strategy or tf.distribute.get_strategy()

@@ -24,7 +24,7 @@ import numpy as np
 from mnist_cnn.config import Config
 from mnist_cnn.model import build_model
 from mnist_cnn.reading.reink import reink_images
-from mnist_cnn.train import train
+from mnist_cnn.train import hold_out_validation, train
 
 
 @dataclass(frozen=True)
@@ -132,13 +132,8 @@ def train_photo_model(x_train: np.ndarray, y_train: np.ndarray, config: PhotoCon
 
     Args and returns as :func:`mnist_cnn.train.train`.
     """
-    x_train, y_train = np.asarray(x_train), np.asarray(y_train)
-    if len(x_train) != len(y_train):
-        raise ValueError(f"x_train has {len(x_train)} images but y_train has {len(y_train)} labels")
-    if validation_data is None and config.validation_split > 0:
-        n_val = int(round(len(x_train) * config.validation_split))
-        validation_data = (x_train[-n_val:], y_train[-n_val:])
-        x_train, y_train = x_train[:-n_val], y_train[:-n_val]
+    if validation_data is None:
+        x_train, y_train, validation_data = hold_out_validation(x_train, y_train, config)
     if config.reink_copies:  # training images only
         low = config.low_resolution_fraction
         x_train = np.concatenate([x_train] + [reink_images(x_train, config.seed + k, low)
