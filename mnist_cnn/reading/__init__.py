@@ -1,4 +1,4 @@
-"""mnist_cnn.reading: the photo reader, the package's second door (notebooks 03 and 04).
+"""mnist_cnn.reading: the photo reader, the package's second door (notebook 03).
 
 It reads digits and whole numbers in photos and scans of real handwriting (any paper, ink and
 light), with the photo ensemble shipped with the package or a model of your own. It uses the

@@ -1,6 +1,6 @@
 """Scoring the photo reader on the synthetic photos: accuracy per condition, as a table.
 
-Used by notebook 04 and ``benchmarks/photos/``; the photos come from
+Used by notebook 03 and ``benchmarks/photos/``; the photos come from
 :mod:`mnist_cnn.reading.synthetic`.
 """
 
