@@ -351,8 +351,8 @@ for true, pred, count in most_confused(cm, k=6):
     print(f"{true} -> {pred}: {count} times")
 
 # %% [markdown]
-# The mistakes are not spread evenly: a few pairs of digits take most of them. Here are the test
-# images behind the most frequent mistake printed above, so you can judge for yourself whether the
+# The mistakes are spread thin: even the most frequent pair printed above takes only a handful of
+# them, so there is no single confusion to fix. Here are the test images behind that pair, so you can judge for yourself whether the
 # model or the writer is to blame. A 28×28 image carries no pen order or context to settle such
 # cases.
 

@@ -118,8 +118,10 @@ for network in copies + [model]:
 # Keras's `.keras` format is one zip file holding the architecture (as JSON), the weights and,
 # if the model was compiled, the optimizer's state. `model.save` writes it;
 # `keras.models.load_model` reads it back. `safe_mode=True` (the default, written out here so you
-# remember it) refuses to run Python code stored in the file, such as a `Lambda` layer, so
-# opening a model someone sent you cannot execute their code. The check: the reloaded model must
+# remember it) refuses to deserialise Python code stored in a `.keras` file, such as a `Lambda`
+# layer's function: loading such a file fails instead of running it. It does not make any file
+# safe (the loader and the layers your own code registers still run), so load models only from
+# sources you trust. The check: the reloaded model must
 # give exactly the same probabilities.
 
 # %%
@@ -179,7 +181,9 @@ print("LiteRT reads the first test digit as", probabilities.argmax(), "- true la
 
 # %% [markdown]
 # The **int8** variant stores the weights, and computes the activations, as 8-bit integers
-# instead of 32-bit floats: about 4× smaller. To choose each layer's integer range, the converter
+# instead of 32-bit floats: in the table below its file is about 3.7× smaller than the float32
+# LiteRT one, and on this CPU it is *slower* one image at a time (its latency column; integer
+# kernels pay off on phones and microcontrollers, not on a desktop CPU). To choose each layer's integer range, the converter
 # runs a few hundred *training* images through the model (calibration; never the test images you
 # score on). `export_all` writes all four formats that way and measures them on the 10,000 test
 # images; latency is one image at a time, the typical case of an app reading one digit.
@@ -198,7 +202,7 @@ print(format_export_table(rows))
 # would fail. `prepare_image` repeats the way MNIST itself was made:
 #
 # 1. greyscale (colour, transparency, palettes and 16-bit images are handled);
-# 2. detect the paper from the image border and **invert** dark ink on light paper; subtract the
+# 2. detect the paper from the image border and **invert** dark ink on light paper; divide by the
 #    paper's brightness;
 # 3. keep the digit: **Otsu's threshold** separates ink from paper, and ink blobs much smaller than
 #    the digit (dust, specks) or far from it (a scrap of a line at the page's edge) are dropped;
@@ -264,7 +268,7 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 # - it removes **ruled and grid lines** with a morphological *opening*: keeping only the ink where
 #   a straight line half the page long, slid along the row (or column), lies at least 70 % on ink
 #   (noise and light break a faint printed line into dashes). A digit's strokes are never that
-#   long and straight, the paper's lines are; they are subtracted, and where a pen stroke crossed a
+#   long and straight, the paper's lines are; they are removed, and where a pen stroke crossed a
 #   line the small gap is closed again. A printed page's lines are evenly spaced, so where uneven
 #   light left only pieces of a line, shorter straight runs on the lines that spacing predicts are
 #   removed too. Printed lines are light and thin, so line pixels much darker than the lines, or
