@@ -9,7 +9,7 @@ Starts the app with the shipped model on a free loopback port, opens it in Debia
 * first prediction: the round trip of the first stroke after the page is ready, from the stroke's
   ``pointerup`` (in the page's clock) to the first change of the prediction in the page;
 * per stroke: the same round trip for ``--strokes`` more single-stroke digits (Clear in between),
-  and the server's own time in :func:`mnist_cnn.demo.read_digit` (preparation + network) per call;
+  and the server's own time in :func:`mnist_cnn.reading.demo.read_digit` (preparation + network) per call;
 * requests: every URL the page requested (Chromium's performance log) that is not the app's own;
 * saves a screenshot with a drawn 7 (written atomically).
 
