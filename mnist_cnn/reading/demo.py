@@ -220,7 +220,7 @@ def build_demo(model=None):
 
     Args:
         model: A Keras model (float32 (n, 28, 28, 1) -> (n, 10) probabilities), the path of a
-            ``.keras`` file, or None for the small model shipped with the package.
+            ``.keras`` file, or None for the photo ensemble shipped with the package.
 
     Returns:
         A ``gradio.Blocks`` app; serve it with :func:`launch` or ``app.launch()`` (in a notebook
