@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -122,8 +123,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from mnist_cnn.reading.reader import read_digits
-
     if not 0 <= args.min_confidence <= 1:
         raise UsageError(f"--min-confidence {args.min_confidence}: must be between 0 and 1")
     show = Path(args.show) if args.show else None
@@ -134,9 +133,11 @@ def _predict(args: argparse.Namespace) -> int:
             raise UsageError(f"--show {show}: folder {show.parent} does not exist")
         if show.suffix.lower() not in (".png", ".jpg", ".jpeg", ".pdf", ".svg"):
             raise UsageError(f"--show {show}: use a .png, .jpg, .pdf or .svg file name")
-    model = _load(args)
+    model = _load(args)  # imports TensorFlow quietly, before the reader imports Keras
     if args.number:
         return _predict_numbers(args, model, show)
+    from mnist_cnn.reading.reader import read_digits
+
     failed = 0
     for result in read_digits(args.images, model=model):
         low = result.error is None and result.confidence < args.min_confidence
@@ -203,10 +204,10 @@ def _save_show(show: Path, image, probabilities, reading=None) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    model = _load(args)  # imports TensorFlow quietly, before mnist_cnn.export imports it
     from mnist_cnn.data import load_mnist, preprocess
     from mnist_cnn.export import export_all, format_export_table
 
-    model = _load(args)
     (x_train, _), (x_test, y_test) = load_mnist(verbose=False)
     calibration = None if args.no_int8 else preprocess(x_train[:500])  # training images, not test
     rows = export_all(model, Path(args.output_dir), preprocess(x_test), y_test, calibration=calibration)
@@ -217,16 +218,16 @@ def _export(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     import importlib.util
 
-    from mnist_cnn.reading.demo import check_port, launch
-
     if importlib.util.find_spec("gradio") is None:
         raise UsageError("the demo needs Gradio, which is not installed: "
                          "pip install -r requirements.txt (or pip install 'mnist-cnn[demo]')")
+    import_tensorflow_quietly()  # before mnist_cnn.reading.demo imports Keras
+    from mnist_cnn.reading.demo import check_port, launch
+
     try:
         check_port(args.host, args.port)
     except OSError as exc:
         raise UsageError(f"--host/--port: {exc}") from None
-    import_tensorflow_quietly()
     launch(args.model, host=args.host, port=args.port)
     return 0
 
@@ -323,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_cnn.data import MnistDataError
     from mnist_cnn.saving import ModelError
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # this process only: TF's C++ log lines
     args = build_parser().parse_args(argv)
     if getattr(args, "top_k", 1) < 1:
         print("error: --top-k must be at least 1", file=sys.stderr)

@@ -280,3 +280,21 @@ def test_help_answers_without_loading_tensorflow(argv):
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "LOADED []" in done.stdout, done.stdout[-500:]
+
+
+@pytest.mark.slow
+def test_predict_prints_the_answer_and_nothing_from_tensorflow(tmp_path):
+    """A user's shell has no TF_CPP_MIN_LOG_LEVEL (the tests set one): the CLI must silence
+    TensorFlow's start-up lines itself, for every command that loads a model."""
+    import os
+
+    from PIL import Image
+
+    from mnist_cnn.reading.strokes import draw_digit
+
+    Image.fromarray(draw_digit(3, seed=3)).save(tmp_path / "three.png")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-m", "mnist_cnn", "predict", str(tmp_path / "three.png")],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and done.stdout.startswith(f"{tmp_path / 'three.png'}: 3 ")
+    assert done.stderr == ""
