@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def _train(args: argparse.Namespace) -> int:
     from mnist_cnn.recipes import RECIPES
 
     import_tensorflow_quietly()  # before the modules below import it: no C++ start-up lines
-    from mnist_cnn.reading.photo_model import PHOTO_RECIPES, PhotoConfig, train_photo_model
+    from mnist_cnn.reading.photo_model import PHOTO_KNOBS, PHOTO_RECIPES, PhotoConfig, train_photo_model
     from mnist_cnn.training_run import check_outputs, train_and_save
 
     recipes = {**RECIPES, **PHOTO_RECIPES}
@@ -72,8 +71,7 @@ def _train(args: argparse.Namespace) -> int:
     }.items() if v is not None}
     if args.filters:
         changes["filters"] = tuple(args.filters)
-    photo_knobs = {"augment_stroke", "reink_copies", "low_resolution_fraction"} & set(changes)
-    if isinstance(config, PhotoConfig) or photo_knobs:  # the photo model's own knobs and training
+    if isinstance(config, PhotoConfig) or PHOTO_KNOBS & set(changes):  # the photo model and its training
         config, trainer = PhotoConfig.from_config(config), {"trainer": train_photo_model}
     try:
         config = replace(config, **changes)
@@ -324,7 +322,6 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_cnn.data import MnistDataError
     from mnist_cnn.saving import ModelError
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # this process only: TF's C++ log lines
     args = build_parser().parse_args(argv)
     if getattr(args, "top_k", 1) < 1:
         print("error: --top-k must be at least 1", file=sys.stderr)

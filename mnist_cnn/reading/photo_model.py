@@ -67,6 +67,9 @@ class PhotoConfig(Config):
         return cls(**{**values, **changes})
 
 
+#: The names of the knobs PhotoConfig adds to the lesson's Config.
+PHOTO_KNOBS = frozenset(f.name for f in fields(PhotoConfig)) - frozenset(f.name for f in fields(Config))
+
 #: The shipped ensemble's recipe: the lesson's network with 16 and 32 filters and a dense layer of
 #: 128, trained 10 epochs with rotation, zoom, shift, random pens and one re-inked copy.
 SMALL = PhotoConfig(filters=(16, 32), dense_units=128, augment_rotation=12, augment_zoom=0.15,
