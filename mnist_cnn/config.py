@@ -19,7 +19,7 @@ class Config:
     """Hyper-parameters of the tutorial's CNN and of its training run.
 
     The defaults are exactly notebook 01's model and training run (the ``tutorial`` recipe): a
-    two-block CNN with batch normalisation, trained for 5 epochs with Adam under a linear
+    two-block CNN with batch normalisation, trained for 3 epochs with Adam under a linear
     warm-up + cosine-decay learning rate (a test checks that the notebook's written-out model
     equals ``build_model(Config())``). Other recipes are in :mod:`mnist_cnn.recipes`; the photo
     model's extra knobs are in :class:`mnist_cnn.reading.photo_model.PhotoConfig`.
@@ -91,7 +91,7 @@ class Config:
     steps_per_execution: int = 1
     mixed_precision: bool = False
     input_pipeline: str = "numpy"
-    epochs: int = 5
+    epochs: int = 3  # benchmarks/recipe_search/tutorial_epochs.txt
     validation_split: float = 0.1
     shift_average: int = 0
 
