@@ -18,7 +18,7 @@ FIGURES = {  # file name -> text that identifies the cell
     "samples.png": "plot_samples(",
     "history.png": "plot_history(",
     "confusion_matrix.png": "plot_confusion_matrix(",
-    "mistakes.png": "confident_mistakes(",
+    "mistakes.png": "The most confident mistakes",
 }
 
 
