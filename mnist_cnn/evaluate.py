@@ -96,22 +96,21 @@ def shift_and_rotate(x: np.ndarray, max_shift: int = 4, max_rotation: float = 20
     return out
 
 
-def scorecard(name: str, model: keras.Model, train_seconds: float, x_test: np.ndarray,
-              y_test: np.ndarray, x_hard: np.ndarray) -> dict:
-    """One row of a results table: test accuracy, accuracy on the shifted/rotated copy
-    (``x_hard``), the drop between them, parameters and training time."""
-    acc = float((predict_probabilities(model, x_test).argmax(1) == y_test).mean())
-    hard = float((predict_probabilities(model, x_hard).argmax(1) == y_test).mean())
-    return {"model": name, "test accuracy": acc, "shifted/rotated accuracy": hard,
-            "drop (points)": round(100 * (acc - hard), 2), "params": model.count_params(),
-            "training s": round(train_seconds, 1)}
+def scorecard(name: str, model: keras.Model, sets: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:
+    """One row of a results table: the model's accuracy on each named set of ``(images, labels)``
+    and its number of parameters."""
+    row: dict = {"model": name}
+    for label, (x, y) in sets.items():
+        row[label] = float((predict_probabilities(model, x).argmax(1) == np.asarray(y)).mean())
+    row["params"] = model.count_params()
+    return row
 
 
 def format_results(rows: list[dict]) -> str:
     """:func:`scorecard` rows as a Markdown table (accuracies in %, parameters with commas)."""
-    lines = ["| model | test accuracy | shifted/rotated accuracy | drop (points) | params | training s |",
-             "|---|---|---|---|---|---|"]
+    sets = [key for key in rows[0] if key not in ("model", "params")]
+    lines = ["| model | " + " | ".join(sets) + " | params |", "|---" * (len(sets) + 2) + "|"]
     for r in rows:
-        lines.append(f"| {r['model']} | {r['test accuracy']:.2%} | {r['shifted/rotated accuracy']:.2%} | "
-                     f"{r['drop (points)']:.2f} | {r['params']:,} | {r['training s']:.1f} |")
+        cells = " | ".join(f"{r[key]:.2%}" for key in sets)
+        lines.append(f"| {r['model']} | {cells} | {r['params']:,} |")
     return "\n".join(lines)

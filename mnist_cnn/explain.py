@@ -1,4 +1,5 @@
-"""Looking inside a trained CNN: filters, feature maps and Grad-CAM heat maps."""
+"""Grad-CAM heat maps: where in an image a CNN found the evidence for its answer (notebook 02 writes
+the same steps out)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,6 @@ def _layer(model, layer_name: str):
     if layer_name not in names:
         raise ValueError(f"no layer named {layer_name!r}; layers: {names}")
     return model.get_layer(layer_name)
-
-
-def feature_maps(model, image: np.ndarray, layer_name: str = "relu1") -> np.ndarray:
-    """The activations of ``layer_name`` for one image (28, 28[, 1]): (h, w, channels)."""
-    sub = keras.Model(model.inputs, _layer(model, layer_name).output)  # shares the trained layers
-    return np.asarray(sub([np.asarray(image, np.float32).reshape(1, 28, 28, 1)], training=False))[0]
-
-
-def first_layer_filters(model) -> np.ndarray:
-    """The first convolution's kernels as (filters, k, k) arrays."""
-    conv = next(layer for layer in model.layers if layer.__class__.__name__ == "Conv2D")
-    kernel = np.asarray(conv.get_weights()[0])  # (k, k, 1, filters)
-    return np.moveaxis(kernel[:, :, 0, :], -1, 0)
 
 
 def upsample_heatmaps(cam) -> np.ndarray:
@@ -53,13 +41,18 @@ def grad_cam(model, images: np.ndarray, layer_name: str = "relu2", classes=None)
     Returns:
         (n, 28, 28) float32 heat maps in [0, 1].
     """
+    last_conv = _layer(model, layer_name)
+    conv_model = keras.Model(model.inputs[0], last_conv.output)  # the input -> the last conv block's maps
+    head = model.layers[model.layers.index(last_conv) + 1:-1]  # pooling, flatten, dense, dropout
     output = model.layers[-1]
-    grad_model = keras.Model(model.inputs, [_layer(model, layer_name).output, output.input])
-    kernel, bias = output.kernel, output.bias
     x = tf.constant(np.asarray(images, np.float32))
     with tf.GradientTape() as tape:
-        maps, features = grad_model([x], training=False)
-        logits = tf.matmul(features, kernel) + bias
+        maps = conv_model(x, training=False)
+        tape.watch(maps)
+        features = maps
+        for layer in head:
+            features = layer(features, training=False)
+        logits = tf.matmul(features, output.kernel) + output.bias
         chosen = tf.argmax(logits, axis=1) if classes is None else tf.constant(classes, tf.int64)
         score = tf.gather(logits, chosen, axis=1, batch_dims=1)
     grads = tape.gradient(score, maps)

@@ -141,33 +141,50 @@ def export_all(model, out_dir: str | os.PathLike, x_test: np.ndarray, y_test: np
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    keras_path = save_model(model, out_dir / "model.keras")
+    saved = export_savedmodel(model, out_dir / "saved_model")
+    tflite = {"LiteRT float32": export_tflite(model, out_dir / "model_float32.tflite")}
+    if calibration is not None:
+        tflite["LiteRT int8"] = export_tflite(model, out_dir / "model_int8.tflite",
+                                              representative=calibration)
+    return measure_exports(model, keras_path, saved, tflite, x_test, y_test)
+
+
+def measure_exports(model, keras_path: str | os.PathLike, saved_model: str | os.PathLike,
+                    tflite: dict[str, str | os.PathLike], x_test: np.ndarray,
+                    y_test: np.ndarray) -> list[dict]:
+    """Measure files already written: size, accuracy on ``x_test`` and one-image latency of each.
+
+    Args:
+        model: The Keras model the files were made from (its ``.keras`` row runs it through a
+            ``tf.function``, as a server would).
+        keras_path: Its ``.keras`` file (for the size).
+        saved_model: A SavedModel folder with a ``serve`` endpoint.
+        tflite: LiteRT files by the name of their row, e.g. ``{"LiteRT int8": "model_int8.tflite"}``.
+        x_test, y_test: Images (n, 28, 28, 1) float32 in [0, 1] and integer labels (n,).
+
+    Returns:
+        One dict per format: format, path, size_kib, test_accuracy, latency_ms (one image).
+    """
     x_test = np.asarray(x_test, np.float32)
     y_test = np.asarray(y_test)
     one = x_test[:1]
     rows = []
 
-    def add(fmt: str, path: Path, predict, single) -> None:
+    def add(fmt: str, path, predict, single) -> None:
         probs = predict(x_test)
-        rows.append({"format": fmt, "path": str(path), "size_kib": _size_kib(path),
+        rows.append({"format": fmt, "path": str(path), "size_kib": _size_kib(Path(path)),
                      "test_accuracy": float((np.argmax(probs, 1) == y_test).mean()),
                      "latency_ms": median_ms(single)})
 
     serve = tf.function(lambda x: model(x, training=False))
-    keras_path = save_model(model, out_dir / "model.keras")
     add("Keras .keras (tf.function)", keras_path, lambda x: predict_in_batches(serve, x),
         lambda: serve(tf.constant(one)))
-
-    saved = export_savedmodel(model, out_dir / "saved_model")
-    reloaded = tf.saved_model.load(str(saved))
-    add("TF SavedModel", saved, lambda x: predict_in_batches(reloaded.serve, x),
+    reloaded = tf.saved_model.load(str(saved_model))
+    add("TF SavedModel", saved_model, lambda x: predict_in_batches(reloaded.serve, x),
         lambda: reloaded.serve(tf.constant(one)))
-
-    variants = [("LiteRT float32", out_dir / "model_float32.tflite", None)]
-    if calibration is not None:
-        variants.append(("LiteRT int8", out_dir / "model_int8.tflite", calibration))
-    for fmt, path, representative in variants:
-        export_tflite(model, path, representative=representative)
-        predict = tflite_predict_fn(path)
+    for fmt, path in tflite.items():
+        predict = tflite_predict_fn(Path(path))
         add(fmt, path, predict, lambda p=predict: p(one))
     return rows
 

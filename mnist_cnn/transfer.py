@@ -19,70 +19,78 @@ def few_labels(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0):
     return x[idx], y[idx]
 
 
-def conv_base(model, copy: bool = True, fresh: bool = False):
-    """The convolutional base of ``model``: its input up to the ``flatten`` layer's output.
+def conv_base(model, fresh: bool = False):
+    """The convolutional base of a copy of ``model``: its input up to the ``flatten`` layer's output.
+
+    The notebook's ``keras.Model(copy.inputs, copy.get_layer("flatten").output)`` on a copy made by
+    ``keras.models.clone_model``, so that training the base can never change ``model``.
 
     Args:
-        model: A trained model from :func:`mnist_cnn.build_model` (augmentation layers, if any,
-            are kept: they are inactive at inference).
-        copy: Return a copy with its own weights (so training it cannot change ``model``);
-            ``False`` shares ``model``'s layers.
-        fresh: With ``copy``, give the copy new random weights instead of ``model``'s.
+        model: A trained Sequential CNN with a layer named ``flatten`` (notebook 01's).
+        fresh: Keep the clone's new random weights instead of ``model``'s (training from scratch).
 
     Returns:
-        A ``keras.Model`` mapping (n, 28, 28, 1) images to (n, features) vectors.
+        A ``keras.Model`` named ``conv_base`` mapping (n, 28, 28, 1) images to (n, features).
     """
     if "flatten" not in [layer.name for layer in model.layers]:
         raise ValueError("the model has no layer named 'flatten'")
-    if copy:
-        def clone_layer(layer):
-            config = layer.get_config()
-            if layer.__class__.__name__ == "BatchNormalization":
-                # Few labels = few steps: running statistics with Keras's default memory (0.99)
-                # would still mostly reflect their starting values when training ends.
-                config["momentum"] = 0.9
-            return layer.__class__.from_config(config)
-
-        clone = keras.models.clone_model(model, clone_function=clone_layer)
-        if not fresh:
-            clone.set_weights(model.get_weights())
-        model = clone
-    return keras.Model(model.inputs, model.get_layer("flatten").output, name="conv_base")
+    copy = keras.models.clone_model(model)
+    if not fresh:
+        copy.set_weights(model.get_weights())
+    return keras.Model(copy.inputs[0], copy.get_layer("flatten").output, name="conv_base")
 
 
-def transfer_model(source, mode: str, dense_units: int = 128, dropout: float = 0.3, seed: int = 0):
-    """A new classifier on top of ``source``'s convolutional base.
-
-    Args:
-        source: A trained model from :func:`mnist_cnn.build_model`.
-        mode: ``"frozen"`` (reuse the base as a fixed feature extractor), ``"fine-tune"``
-            (start from its weights and train everything) or ``"scratch"`` (same architecture,
-            fresh random weights).
-        dense_units, dropout: The new head.
-        seed: Seed of the new layers' initial weights.
-
-    Returns:
-        An uncompiled ``keras.Sequential``: the base (a nested model) and the new head.
-    """
-    if mode not in ("frozen", "fine-tune", "scratch"):
-        raise ValueError(f"mode must be 'frozen', 'fine-tune' or 'scratch', got {mode!r}")
+def transfer_model(base, dense_units: int = 128, dropout: float = 0.3, seed: int = 0):
+    """A new 10-class head (Dense, Dropout, Dense softmax) on ``base``, in Keras's functional API."""
     keras.utils.set_random_seed(seed)
-    base = conv_base(source, copy=True, fresh=mode == "scratch")
-    base.trainable = mode != "frozen"  # a frozen BatchNorm also stays in inference mode
-    return keras.Sequential([
-        keras.Input(IMAGE_SHAPE), base,
-        keras.layers.Dense(dense_units, activation="relu", name="new_dense"),
-        keras.layers.Dropout(dropout, name="new_dropout"),
-        keras.layers.Dense(NUM_CLASSES, activation="softmax", name="new_output"),
-    ], name=f"transfer_{mode}")
+    inputs = keras.Input(IMAGE_SHAPE)
+    features = base(inputs)
+    x = keras.layers.Dense(dense_units, activation="relu", name="new_dense")(features)
+    x = keras.layers.Dropout(dropout, name="new_dropout")(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="new_output")(x)
+    return keras.Model(inputs, outputs, name="transfer")
 
 
-def learning_curve(source, x_train, y_train, x_test, y_test, per_class=(10, 50, 100, 500),
-                   modes=("frozen", "fine-tune", "scratch"), epochs: int = 15, seeds=(0,)):
-    """Test accuracy of each transfer mode against the number of labels per class.
+def unfreeze_for_fine_tuning(base) -> None:
+    """``base.trainable = True``, except its BatchNormalization layers: a BatchNorm with
+    ``trainable = False`` runs in inference mode, so it keeps the statistics it learned on MNIST.
 
-    Each seed draws its own labelled subset and its own initial weights of the new layers, so
-    the spread over seeds shows how much of a difference is noise.
+    In Keras 3, calling the base with ``training=False`` does not do that once it is unfrozen:
+    ``fit`` calls the whole model with ``training=True``, which reaches the base's layers
+    (keras-team/keras#20285).
+    """
+    base.trainable = True
+    for layer in base.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+
+
+def _fit_and_score(model, learning_rate, x, y, x_test, y_test, epochs, batch_size):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
+    seconds = time.perf_counter() - start
+    return model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1], seconds
+
+
+def learning_curve(source, x_train, y_train, x_test, y_test, per_class=(10, 50, 200), epochs: int = 15,
+                   fine_tune_epochs: int = 5, seeds=(0,), batch_size: int = 64):
+    """Test accuracy of three ways to start, against the number of labels per class.
+
+    For each size and seed, on the same class-balanced random subset:
+
+    - ``frozen``: :func:`conv_base` of ``source``, frozen, with a new head (:func:`transfer_model`),
+      trained ``epochs`` epochs at learning rate 1e-3;
+    - ``fine-tune``: that same model, then unfrozen (:func:`unfreeze_for_fine_tuning`: its
+      BatchNorm layers stay frozen, in inference mode), recompiled at 1e-4 and trained
+      ``fine_tune_epochs`` more;
+    - ``scratch``: the same layers with new random weights, all trained ``epochs`` epochs at 1e-3,
+      BatchNorm in training mode (there are no learned statistics to keep) with momentum 0.9, so
+      that its running statistics catch up within the few dozen steps a few labels give.
+
+    Integer labels with ``sparse_categorical_crossentropy``; batches of ``batch_size``. Each seed
+    draws its own subset and initial weights, so the spread over seeds shows the noise.
 
     Returns:
         A pandas DataFrame with columns ``labels_per_class``, ``seed``, ``mode``,
@@ -93,16 +101,23 @@ def learning_curve(source, x_train, y_train, x_test, y_test, per_class=(10, 50, 
     rows = []
     for n, seed in [(n, seed) for n in per_class for seed in seeds]:
         x, y = few_labels(x_train, y_train, n, seed)
-        for mode in modes:
-            model = transfer_model(source, mode, seed=seed)
-            lr = 3e-4 if mode == "fine-tune" else 1e-3  # small steps keep the reused features
-            model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
-                          metrics=["accuracy"])
-            start = time.perf_counter()
-            model.fit(x, y, batch_size=min(64, len(x)), epochs=epochs, verbose=0)
-            seconds = time.perf_counter() - start
-            _, acc = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
-            rows.append({"labels_per_class": n, "seed": seed, "mode": mode, "test_accuracy": acc,
+        size = min(batch_size, len(x))
+        base = conv_base(source)
+        base.trainable = False
+        model = transfer_model(base, seed=seed)
+        results = {"frozen": _fit_and_score(model, 1e-3, x, y, x_test, y_test, epochs, size)}
+        unfreeze_for_fine_tuning(base)
+        accuracy, seconds = _fit_and_score(model, 1e-4, x, y, x_test, y_test, fine_tune_epochs, size)
+        results["fine-tune"] = accuracy, results["frozen"][1] + seconds
+        keras.utils.set_random_seed(seed)
+        fresh = conv_base(source, fresh=True)
+        for layer in fresh.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = 0.9  # its running statistics must catch up within a few dozen steps
+        scratch = transfer_model(fresh, seed=seed)
+        results["scratch"] = _fit_and_score(scratch, 1e-3, x, y, x_test, y_test, epochs, size)
+        for mode, (accuracy, seconds) in results.items():
+            rows.append({"labels_per_class": n, "seed": seed, "mode": mode, "test_accuracy": accuracy,
                          "train_seconds": seconds})
     return pd.DataFrame(rows)
 

@@ -34,7 +34,8 @@ def stream_text(notebook: str) -> str:
 
 
 def test_every_notebook_has_a_source():
-    assert [p.stem for p in SOURCES] == ["01_mnist_cnn", "02_improving_the_model", "03_using_the_model"]
+    assert [p.stem for p in SOURCES] == ["01_mnist_cnn", "02_improving_the_model", "03_using_the_model",
+                                         "04_reading_real_photos"]
     assert all(p.with_suffix(".ipynb").is_file() for p in SOURCES)
 
 
@@ -105,22 +106,6 @@ def test_notebook_01_schedule_is_the_packages():
         assert float(namespace["schedule"](step)) == pytest.approx(float(ours(step)), rel=1e-6)
 
 
-def test_notebook_02_tuner_space_is_config_from_hp():
-    keras_tuner = pytest.importorskip("keras_tuner")
-    import keras
-
-    from mnist_cnn.config import Config
-    from mnist_cnn.model import build_model
-    from mnist_cnn.tuning import config_from_hp
-
-    namespace = {"keras": keras}
-    exec(_cell(SOURCES[1], "def build(hp)"), namespace)  # noqa: S102
-    hp = keras_tuner.HyperParameters()
-    tuned = namespace["build"](hp)
-    assert tuned.count_params() == build_model(config_from_hp(hp, Config())).count_params()
-    assert set(hp.values) == {"filters_1", "filters_2", "dense_units", "dropout", "learning_rate"}
-
-
 def test_repo_url_is_consistent_everywhere():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "repo_url.py"), "check"],
                             capture_output=True, text=True)
@@ -171,9 +156,9 @@ def last_table(text: str, header: str) -> list[str]:
 @pytest.mark.parametrize("notebook, header", [("02_improving_the_model.ipynb", "| model |"),
                                               ("02_improving_the_model.ipynb", "| labels per class"),
                                               ("03_using_the_model.ipynb", "| format |"),
-                                              ("03_using_the_model.ipynb", "**One digit per photo"),
-                                              ("03_using_the_model.ipynb", "**Ruled and squared paper"),
-                                              ("03_using_the_model.ipynb", "**Whole numbers")])
+                                              ("04_reading_real_photos.ipynb", "**One digit per photo"),
+                                              ("04_reading_real_photos.ipynb", "**Ruled and squared paper"),
+                                              ("04_reading_real_photos.ipynb", "**Whole numbers")])
 def test_readme_tables_are_the_committed_notebooks(notebook, header):
     table = last_table(stream_text(notebook), header)
     readme = (ROOT / "README.md").read_text()
@@ -182,7 +167,8 @@ def test_readme_tables_are_the_committed_notebooks(notebook, header):
 
 
 def test_readme_handwriting_score_is_notebook_03s():
-    score = re.search(r"real handwritten digits: ([\d.]+)%", stream_text("03_using_the_model.ipynb")).group(1)
+    text = stream_text("04_reading_real_photos.ipynb")
+    score = re.search(r"UCI handwritten digits: ([\d.]+)%", text).group(1)
     assert f"**{score} %**" in (ROOT / "README.md").read_text()
 
 

@@ -83,7 +83,16 @@ def test_accuracy_table_counts_per_condition():
     assert rows[0] == ("all", "", 3, pytest.approx(2 / 3))
     assert ("paper", "white", 2, 0.5) in rows and ("paper", "ruled blue", 1, 1.0) in rows
     text = format_table(rows)
-    assert "| paper | white | 2 | 50.0% |" in text and np.isclose(rows[0][3], 2 / 3)
+    assert "| paper | white | 2 | 50.0% | 9%-91% |" in text and np.isclose(rows[0][3], 2 / 3)
+
+
+def test_interval_is_wilsons_and_narrows_with_more_photos():
+    from mnist_cnn.reading.scoring import interval
+
+    assert interval(0.95, 100) == pytest.approx((0.8882, 0.9785), abs=1e-3)  # textbook Wilson values
+    assert interval(1.0, 20)[1] == 1.0 and interval(1.0, 20)[0] < 0.9  # 20 of 20 is not "100 % sure"
+    wide, narrow = interval(0.9, 50), interval(0.9, 500)
+    assert wide[0] < narrow[0] < 0.9 < narrow[1] < wide[1]
 
 
 def test_tilted_photos_are_the_lined_pages_turned():

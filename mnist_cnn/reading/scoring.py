@@ -36,11 +36,23 @@ def accuracy_table(results: list[tuple[dict, bool]]) -> list[tuple[str, str, int
     return rows
 
 
+def interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of an accuracy measured on ``n`` photos: the range of true
+    accuracies that such a result is compatible with (its noise, from the sample's size alone)."""
+    if n == 0:
+        return 0.0, 1.0
+    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
 def format_table(rows: list[tuple[str, str, int, float]], title: str = "") -> str:
-    """The rows of :func:`accuracy_table` as a Markdown table."""
-    lines = ([f"**{title}**", ""] if title else []) + ["| condition | value | n | accuracy |",
-                                                       "|---|---|---:|---:|"]
-    lines += [f"| {k} | {v} | {n} | {a:.1%} |" for k, v, n, a in rows]
+    """The rows of :func:`accuracy_table` as a Markdown table, with each row's 95 % interval."""
+    lines = ([f"**{title}**", ""] if title else []) + ["| condition | value | n | accuracy | 95 % interval |",
+                                                       "|---|---|---:|---:|---:|"]
+    for k, v, n, a in rows:
+        low, high = interval(a, n)
+        lines.append(f"| {k} | {v} | {n} | {a:.1%} | {low:.0%}-{high:.0%} |")
     return "\n".join(lines)
 
 
