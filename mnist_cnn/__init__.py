@@ -10,9 +10,9 @@ The lesson's core, one module per job (notebooks 01-03 and the command line):
 - ``plots``        the lesson's figures (each returns a matplotlib Figure)
 - ``recipes``      named training recipes (``tutorial``, ``keras_example``, ``fast``, ``accurate``)
 - ``speed``        CPU speed tricks of the ``fast`` recipe: bfloat16 where native, a one-op Adam
-- ``tuning``       KerasTuner's hyper-parameters as a ``Config`` (notebook 02)
+- ``tuning``       the KerasTuner trials as a table (notebook 02)
 - ``transfer``     transfer learning with few labels (notebook 02)
-- ``explain``      feature maps, filters and Grad-CAM (notebook 02)
+- ``explain``      Grad-CAM heat maps (notebook 02 writes the same steps out)
 - ``fashion``      Fashion-MNIST, verified (notebook 02)
 - ``saving``       saving and loading ``.keras`` files safely
 - ``export``       SavedModel and LiteRT (float32, int8) exports, with a size/accuracy/latency table

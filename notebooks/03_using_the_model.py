@@ -129,8 +129,9 @@ print("identical predictions:", same)
 # Serving or loaded by any TensorFlow program. `model.export(path)` writes one with a `serve`
 # function. Here we use the lower-level `keras.export.ExportArchive`, to say exactly what `serve`
 # does: call the model with `training=False`, so that `Dropout` (and any augmentation layer) is
-# off, as in `predict`. Calling a model yourself, `model(x)`, runs those layers in inference mode
-# too unless you pass `training=True`, but saying it costs nothing and documents the intent.
+# off, as in `predict`. Calling a model yourself, `model(x)`, leaves Dropout off as well, but
+# runs augmentation layers in *training* mode unless you pass `training=False` (notebook 02 shows
+# it), so saying it costs nothing and guards against surprises.
 
 # %% tags=["nbval-check-output"]
 archive = keras.export.ExportArchive()
@@ -180,8 +181,10 @@ with silenced():
 
 # %% [markdown]
 # Now the four files side by side: size, accuracy on the 10,000 test images, and latency, the
-# median time to answer for *one* image (the typical case of an app reading one digit).
-# `measure_exports` only measures; every file was written above.
+# median time to answer for *one* image (the typical case of an app reading one digit). The
+# `.keras` row runs the model inside a `tf.function` (compiled into a TensorFlow graph, as a server
+# would run it). `measure_exports` only measures: the `.keras` file is the one notebook 01 saved,
+# and every export was written above.
 
 # %% tags=["nbval-ignore-output"]
 rows = measure_exports(model, model_path, folder / "saved_model",
@@ -193,8 +196,8 @@ print(format_export_table(rows))
 # Read the table row by row. The int8 file is about 3.8× smaller than the float32 LiteRT file and
 # scores within a hundredth of a point of it, but on this desktop CPU it answers one image about
 # twice as *slowly*: integer kernels pay off on phones and microcontrollers, where they are the
-# fast path, not on a CPU whose floating-point units are fast. LiteRT answers one image about 15×
-# faster than Keras or the SavedModel, which pay TensorFlow's overhead on every call. The `.keras`
+# fast path, not on a CPU whose floating-point units are fast. LiteRT float32 answers one image
+# about 15× faster than Keras or the SavedModel, which pay TensorFlow's overhead on every call. The `.keras`
 # file is the largest: it also holds the optimiser's state (Adam's two running averages per
 # weight), which further training needs and serving does not.
 
@@ -278,8 +281,9 @@ prepare_image(thin, steps=steps)
 plot_preprocessing_steps(steps)
 
 # %% [markdown]
-# Both preparations, on the same 100 generated test photos: real handwritten digits (MNIST test
-# digits and the UCI set, redrawn as pen strokes) on white, cream, grey, ruled and squared paper, in
+# Both preparations, on the same 100 generated test photos: handwritten digits (MNIST test digits,
+# the UCI set redrawn as pen strokes, and digits drawn from pen strokes) on white, cream, grey,
+# ruled and squared paper, in
 # ballpoint, marker or pencil, with even light, a gradient or a shadow. `prepare_simply` may fail
 # outright (its threshold can leave no ink, or keep a whole shadow); that counts as a mistake.
 
@@ -348,7 +352,8 @@ for name, network in [("your model", model), *[(c.name, c) for c in copies], ("t
 # compatible with a true value anywhere from about 90 to 98 %; the appendix prints such intervals).
 # This sample cannot show that averaging helps, and here one copy alone does as well. The choice
 # of the shipped model was made on 600 dev photos, where the four copies alone read 94.7 to 95.5 %
-# and their average 96.2 % (`python benchmarks/photos/photo_accuracy.py --split dev --members`).
+# and their average 96.2 % (measured by `python benchmarks/photos/photo_accuracy.py --split dev
+# --members` when the model was chosen; not run here).
 
 # %% [markdown]
 # ## 8. Confidence is not correctness
@@ -409,9 +414,9 @@ plot_probabilities(list(not_digits.values()), answers, list(not_digits))
 # each with 93 % or more. A softmax always sums to 1 over the ten digits, and this model has seen
 # nothing but digits: it has no "none of these" answer, and nothing makes it unsure of a thing
 # unlike anything it was trained on. The command line and the demo apply one rule with one
-# threshold (`MIN_CONFIDENCE`, chosen on the dev photos): below it they say "not sure" instead of
-# a digit. The table above shows what that rule can do: it sets aside the answers most likely to
-# be wrong among real digits. The three lines above show what it cannot do: none of them falls
+# threshold (`MIN_CONFIDENCE`, 0.6, chosen on the dev photos): below it they say "not sure"
+# instead of a digit. The table above shows what such a rule can do among real digits: answers
+# below 70 % are right only about two times in three, and they are the ones it sets aside. The three lines above show what it cannot do: none of them falls
 # below the threshold. (`read_digits` does reject a blank *photo* before the model sees it, as
 # the next section shows: it finds no ink.)
 
@@ -421,7 +426,8 @@ plot_probabilities(list(not_digits.values()), answers, list(not_digits))
 # `read_digits` reads several inputs at once. A blank page, a file that is not an image, a
 # truncated download, an image so large it could exhaust memory (a "decompression bomb"), a
 # 1-pixel image: each gets one clear line naming the input and the problem, and the other inputs
-# of the same call are still read.
+# of the same call are still read. Here are two of them beside a good picture (the project's tests
+# try the others).
 
 # %% tags=["nbval-check-output"]
 blank = np.full((200, 200), 255, np.uint8)

@@ -78,7 +78,7 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 # %% [markdown]
 # Two digits take most of the misses: the 1 (79 %) and the 9 (93 %); every other digit reads at
 # 96 % or better. These digits were stored at 8×8 pixels, so some are hard to read even for a
-# person; the README's blind audit measured how many.
+# person; the README's blind audit (`benchmarks/photos/audit/`, not run here) measured how many.
 
 # %% [markdown]
 # ## 3. Paper, pencil, shadows and lines
@@ -87,15 +87,18 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 # join the digit, pencil is faint, and a shadow darkens part of the page. `prepare_image` handles
 # these before the steps of notebook 03, with **morphology**: filters that slide a window over the
 # image and keep its largest value (a *maximum filter*, which grows bright areas) or its smallest
-# (a *minimum filter*, which grows dark ones).
+# (a *minimum filter*, which grows dark ones). A *closing* is a maximum filter followed by a
+# minimum filter of the same window: it erases dark marks narrower than the window. An *opening*
+# is the reverse on the ink: it keeps only the ink the window fits inside entirely.
 #
 # - It estimates the paper's brightness everywhere and **divides** the image by it, so a gradient
 #   or a soft shadow disappears and only the ink stays dark. The estimate is the darker of a large
 #   median filter and a grey-level *closing* (a maximum filter, then a minimum filter of the same
 #   size), which erases every dark mark narrower than its window but keeps a shadow's straight edge
 #   where it is.
-# - It removes **ruled and grid lines** with an *opening* along a line: it keeps only the ink where a
-#   straight segment half the page long, slid along the row (or column), lies at least 70 % on ink
+# - It removes **ruled and grid lines** with an opening along a line, made tolerant: it keeps only
+#   the ink where a straight segment half the page long, slid along the row (or column), lies at
+#   least 70 % (rather than 100 %) on ink
 #   (noise and light break a faint printed line into dashes). A digit's strokes are never that long
 #   and straight, the paper's lines are; they are removed, and where a pen stroke crossed a line the
 #   small gap is closed again. A printed page's lines are evenly spaced, so where uneven light left
@@ -103,14 +106,16 @@ print("per digit:", {d: f"{a:.0%}" for d, a in scores["per_digit"].items()})
 #   Line pixels much darker than the printed lines, or where the ink reaches well past the line on
 #   both sides (a pen stroke written along it, like the foot of a 2 sitting on it), are kept.
 # - If the page was photographed askew, the lines are first levelled: the angle at which the ink
-#   piles up into the longest straight line (up to ±10°) is found, the image is turned by it, and
-#   turned back after the lines are gone.
+#   piles up into the longest straight line (searched up to ±10°) is found, the image is turned by
+#   it, and turned back after the lines are gone.
 #
 # To measure this honestly, `mnist_cnn.reading.synthetic` generates seeded photos (the same on
 # every machine): real handwriting (MNIST *test* digits, the UCI digits redrawn as pen strokes, and
 # digits drawn from pen strokes) on white, cream, grey, ruled and squared paper, in ballpoint,
 # marker or pencil, thin or thick, with even light, a gradient or a shadow, noise and blur, small
-# or large, tilted up to ±15°, saved as PNG, JPEG or WebP. These are **generated** photos, not
+# or large, each digit slanted up to ±15° on the page, saved as PNG, JPEG or WebP in greyscale
+# ("L"), colour ("RGB") or with transparency ("RGBA"), and 3 % of them as phone-sized pages
+# (4000×3000 pixels). These are **generated** photos, not
 # camera photos: they test the reader on the conditions we thought of, and say nothing about the
 # ones we did not. The reader was tuned on a **dev** set; the **test** set uses other seeds and
 # other source digits. Three dev photos (ruled paper, pencil, a shadow) and the steps, including the
@@ -130,7 +135,8 @@ for photo in picks:
 # ## 4. How well does it read generated photos?
 #
 # `N_DIGITS` test photos, each written to a file and read back, by condition (each photo counts
-# once in every group). The last column is each row's **95 % interval**: the range of true
+# once in every group). They are a different sample from notebook 03's 100, which left out the
+# phone-sized pages and read the pictures from memory. The last column is each row's **95 % interval**: the range of true
 # accuracies a result like this on so few photos is compatible with (Wilson's interval, from the
 # number of photos alone).
 
@@ -140,8 +146,8 @@ print(format_table(accuracy_table(photo_results), "One digit per photo, test set
 
 # %% [markdown]
 # Read the table with its last column. The whole sample reads 94 %, and 100 photos only pin that
-# down to somewhere between 88 and 97 %. The rows are smaller still (4 to 57 photos), so most
-# intervals are 20 points wide or more and overlap: here even light reads *worse* than a shadow
+# down to somewhere between 88 and 97 %. The rows are smaller still (4 to 96 photos), so many
+# intervals are 20 points wide or more, and they overlap: here even light reads *worse* than a shadow
 # or a gradient, which says more about which photos happened to fall into each row than about
 # light. The rows are also mixed up with each other: every photo has a paper, an ink, a light, a
 # source and a size at once, so each row's accuracy carries the other conditions along. The one
@@ -151,7 +157,8 @@ print(format_table(accuracy_table(photo_results), "One digit per photo, test set
 # runs 600), not a ranking of conditions a few points apart.
 #
 # The generated pages lie straight. A phone seldom does: here are the same test photos on ruled
-# and squared paper, each page turned by a random angle up to ±8°.
+# and squared paper, each page turned by a random angle up to ±8° (within the ±10° the levelling
+# searches). Lying straight, these 59 pages were read 56 times (the ruled and squared rows above).
 
 # %% tags=["nbval-ignore-output"]
 tilted_results = evaluate_digits(photos=tilted_photos("test", N_DIGITS), model=model)
@@ -165,7 +172,7 @@ print(format_table([row for row in accuracy_table(tilted_results) if row[0] in (
 # page the same way, finds each digit as a connected piece of ink (dots and specks dropped, pieces
 # stacked above each other merged, a short piece that lies over a digit joined to it (a "5" whose
 # bar is drawn apart), a piece much wider than tall split where its ink is thinnest), reads them
-# left to right and reports each digit's confidence and box.
+# left to right and reports each digit's confidence and box (x, y, width, height in pixels).
 
 # %%
 photo = next(number_photos("dev", 1))
