@@ -248,6 +248,11 @@ learning_rate = 3e-3  # Adam's peak step size (see step 5)
 # Every layer gets a **name** (`name="conv1"`, ...). Keras would invent names otherwise
 # (`conv2d_3`); ours let later code pick a layer out, as notebook 02 does for its feature maps.
 #
+# **Predict before you run.** A convolution layer's weights are its filters. How many weights does
+# `conv1` have (24 filters of 5×5 pixels on 1 channel, no bias)? And `conv2` (32 filters of 3×3,
+# each reaching across all 24 maps of the layer before)? Write your two numbers down; the summary
+# under the next cell prints them in its "Param #" column.
+#
 # **Softmax.** The last layer computes 10 scores z₀…z₉ (any real numbers, called *logits*) and
 # turns them into probabilities pᵢ = exp(zᵢ) / (exp(z₀) + … + exp(z₉)): all positive, summing to 1,
 # and the largest score gets the largest probability.
@@ -357,6 +362,9 @@ print(f"untrained: loss {untrained_loss:.2f} (ln 10 = {math.log(10):.2f}), accur
 # model would be **overfitting** (learning the quirks of its training images) and we would stop
 # earlier or regularise more. We never use the *test* set for such decisions: it is kept for the
 # one final, honest measurement in step 7.
+#
+# **Predict before you run.** After the first epoch, will the accuracy on the validation images be
+# higher or lower than on the training images? (Section 8 explains what you will see.)
 #
 # `verbose=2` prints one line per epoch. Three epochs take one to two minutes on a 2-core CPU;
 # more epochs gain little here (`benchmarks/recipe_search/tutorial_epochs.txt` measured 3, 4 and 5
