@@ -2,7 +2,7 @@
 #   make tutorial   set up .venv, fetch the data, run the four notebooks end to end (outputs saved in them)
 #   make test       set up .venv, fetch the data, run every test and re-execute the notebooks (what CI runs)
 # Both create what they need; running them again skips what is already done.
-# For development: make test-fast (unit tests only, under 2 minutes), make sync, make lint.
+# For development: make test-fast (unit tests only, under 2 minutes with AVX-512), make sync, make lint.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
