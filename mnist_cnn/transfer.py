@@ -22,7 +22,7 @@ def few_labels(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0):
 def conv_base(model, fresh: bool = False):
     """The convolutional base of a copy of ``model``: its input up to the ``flatten`` layer's output.
 
-    The notebook's ``keras.Model(copy.inputs, copy.get_layer("flatten").output)`` on a copy made by
+    The notebook's ``keras.Model(copy.inputs[0], copy.get_layer("flatten").output)`` on a copy made by
     ``keras.models.clone_model``, so that training the base can never change ``model``.
 
     Args:

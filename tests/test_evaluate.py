@@ -42,11 +42,12 @@ def test_report_gives_precision_and_recall_per_digit():
 def test_format_results_is_a_markdown_table():
     from mnist_cnn.evaluate import format_results
 
-    row = {"model": "m", "test accuracy": 0.99331, "shifted/rotated accuracy": 0.7146,
-           "drop (points)": 27.87, "params": 215362, "training s": 48.44}
+    row = {"model": "m", "validation": 0.992, "test": 0.99331, "test shifted/rotated": 0.7146,
+           "params": 215362}
     lines = format_results([row]).splitlines()
-    assert lines[0].startswith("| model |") and lines[1].startswith("|---")
-    assert lines[2] == "| m | 99.33% | 71.46% | 27.87 | 215,362 | 48.4 |"
+    assert lines[0] == "| model | validation | test | test shifted/rotated | params |"
+    assert lines[1] == "|---|---|---|---|---|"
+    assert lines[2] == "| m | 99.20% | 99.33% | 71.46% | 215,362 |"
 
 
 def test_transfer_summary_gives_mean_and_range_over_seeds():
