@@ -24,6 +24,9 @@ The photo reader, ``mnist_cnn.reading`` (its own docstring lists its modules), r
 photos of real handwriting and serves the draw-a-digit demo. The core never imports it; only the
 command line, the front door of both, does (checked by ``lint-imports``, see ``pyproject.toml``).
 
+The exercises' checks, ``mnist_cnn.exercises`` (one module per notebook, ``notebook_01`` ...), are a
+second wing: the notebooks import them in their exercise sections; the core never does.
+
 Import policy: a module imports what it uses at its top. Two places import late, on purpose:
 ``cli.py`` (each command imports what it needs when it runs, so ``python -m mnist_cnn --help``
 answers at once without loading TensorFlow, and TensorFlow is first imported with its start-up

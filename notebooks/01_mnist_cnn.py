@@ -242,7 +242,7 @@ learning_rate = 3e-3  # Adam's peak step size (see step 5)
 # **Where the network is, and is not, tolerant of position.** A filter finds its stroke anywhere,
 # and pooling forgives a shift of a pixel. But `Flatten` ties each of its 800 numbers to a place
 # in the image, and the `Dense` layer has separate weights for a stroke top left and the same
-# stroke bottom right. So this CNN is *not* shift-invariant as a whole: exercise 5 measures what a
+# stroke bottom right. So this CNN is *not* shift-invariant as a whole: exercise 1.2 measures what a
 # shift of two pixels costs.
 #
 # Every layer gets a **name** (`name="conv1"`, ...). Keras would invent names otherwise
@@ -304,7 +304,7 @@ model.summary()
 # - **Learning rate: linear warm-up, then cosine decay.** The step size starts at a tenth of its
 #   peak, rises linearly to the peak (0.003) over the first 20 % of the training steps, then falls
 #   to 0 along a half cosine (Keras's `CosineDecay` with `warmup_steps`). The warm-up avoids large
-#   steps while the weights are still random; the decay lets the last epochs settle. Exercise 3
+#   steps while the weights are still random; the decay lets the last epochs settle. Exercise 1.4
 #   asks you to measure what it is worth against a constant learning rate.
 # - **Metric: accuracy**, the share of images whose most probable digit is the right one. We watch
 #   it because it is easy to read; the optimiser only ever sees the loss.
@@ -414,8 +414,8 @@ for epoch, (loss, val_loss) in enumerate(zip(history.history["loss"], history.hi
 # (0.118, 0.034, 0.028), so what the model learns still carries over to images it has not
 # trained on. In the last epoch the training loss (0.026) drops just below the validation loss:
 # that is where overfitting would begin if training went on (with dropout active, the training
-# figure even understates how well the model fits its training images). Exercise 2 trains
-# longer without dropout and lets you watch the gap open.
+# figure even understates how well the model fits its training images). Exercise 1.4 trains
+# for 6 epochs: compare its training and validation losses there.
 
 # %% [markdown]
 # ## 9. Predictions and the confusion matrix
@@ -505,20 +505,185 @@ print(f"saved {model_path} ({model_path.stat().st_size / 1e6:.1f} MB)")
 #   Grad-CAM.
 # - `03_using_the_model.ipynb`: saving and exporting the model, predicting your own handwriting,
 #   the `python -m mnist_cnn` command line and a live drawing demo.
+
+# %% [markdown]
+# ## 13. Exercises
 #
-# **Exercises.** Each one changes a cell above; after the change, re-run from that cell down to
-# step 7 (Run → "Run selected cell and all below" in Jupyter), so the model is rebuilt, compiled
-# and trained again.
+# Four exercises, each in its own cell: replace every `...` by your code and run the cell. The
+# last line calls a **check** that looks at what you built or computed and says what is right, or
+# the one thing that is wrong and where to look. Until you answer, it says "Not answered yet".
+# Under each exercise a **hint** and a worked **solution** are folded away: open them on purpose,
+# after you have tried. The times are for a 2-core laptop. Decisions use the validation images
+# (the last 10 % of `x_train`, which `fit` held out), never the test set.
+
+# %%
+from mnist_cnn.exercises import notebook_01 as check  # the checks of this notebook's exercises
+
+# %% [markdown]
+# ### Exercise 1.1: keep the borders (predict, then build; 3 minutes, no training)
 #
-# 1. In step 4, delete the two `BatchNormalization` lines and set `use_bias=True` in both `Conv2D`
-#    layers. How do the learning curves change? What happens if you also lower `learning_rate`?
-# 2. Set the `Dropout` rate to 0 and `epochs = 12`. Does the gap between training and validation
-#    accuracy grow?
-# 3. Replace `learning_rate=schedule` in step 5 by `learning_rate=learning_rate` (a constant). How
-#    many epochs do you need now to match this run's *validation* accuracy? (Decide with the
-#    validation figures `fit` prints, never with the test set.)
-# 4. Add `padding="same"` to both `Conv2D` layers. Check the new shapes and parameter count in the
-#    summary, and the training time.
-# 5. After training, shift the test images two pixels to the right with
-#    `model.evaluate(np.roll(x_test, 2, axis=2), y_test_onehot, verbose=0)`. Why does a CNN cope
-#    better than you might fear, and why not perfectly?
+# With `padding="same"`, a convolution pads its input with zeros so that its output keeps the
+# input's height and width. Copy the model of step 4 into the cell below as `model_same`, with
+# `padding="same"` in both `Conv2D` layers. **Before** you look at its summary, write down how
+# many numbers come out of `Flatten` and how many parameters the `"dense"` layer has. Then check
+# with `model_same.summary()`.
+
+# %% tags=["nbval-check-output"]
+model_same = ...     # step 4's model, with padding="same" in both Conv2D layers
+flatten_units = ...  # your prediction: how many numbers come out of Flatten?
+dense_params = ...   # your prediction: how many parameters has the "dense" layer?
+check.exercise_1_1(model_same, flatten_units, dense_params)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# Follow one side of the image: `padding="same"` keeps 28 through `conv1`, `pool1` halves it,
+# `conv2` keeps it, `pool2` halves it again. A `Dense` layer has one weight per input per unit,
+# plus one bias per unit.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# model_same = keras.Sequential([
+#     keras.Input(shape=(28, 28, 1)),
+#     keras.layers.Conv2D(24, 5, padding="same", use_bias=False, name="conv1"),  # 28x28x24
+#     keras.layers.BatchNormalization(name="bn1"),
+#     keras.layers.ReLU(name="relu1"),
+#     keras.layers.MaxPooling2D(2, name="pool1"),                                # 14x14x24
+#     keras.layers.Conv2D(32, 3, padding="same", use_bias=False, name="conv2"),  # 14x14x32
+#     keras.layers.BatchNormalization(name="bn2"),
+#     keras.layers.ReLU(name="relu2"),
+#     keras.layers.MaxPooling2D(2, name="pool2"),                                # 7x7x32
+#     keras.layers.Flatten(name="flatten"),
+#     keras.layers.Dense(256, activation="relu", name="dense"),
+#     keras.layers.Dropout(0.25, name="dropout"),
+#     keras.layers.Dense(10, activation="softmax", name="output"),
+# ], name="mnist_cnn_same")
+# flatten_units = 7 * 7 * 32                  # 1,568
+# dense_params = flatten_units * 256 + 256    # weights + one bias per unit: 401,664
+# check.exercise_1_1(model_same, flatten_units, dense_params)
+# ```
+# </details>
+
+# %% [markdown]
+# ### Exercise 1.2: move the digits (complete the code; 1 minute)
+#
+# Section 4 said that `Flatten` ties each feature to a position. Measure what that costs: move
+# every validation digit two pixels to the right with `np.roll` and evaluate the trained model on
+# the moved images. Is the drop bigger or smaller than you expected, and why not zero?
+
+# %% tags=["nbval-check-output"]
+x_val, y_val_onehot = x_train[num_train:], y_train_onehot[num_train:]  # the 6,000 images fit() held out
+x_shifted = ...         # x_val with every digit moved 2 pixels to the right
+shifted_accuracy = ...  # the trained model's accuracy on x_shifted (a number between 0 and 1)
+check.exercise_1_2(shifted_accuracy, model, x_val, y_val_onehot)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# `x_val` has shape (6000, 28, 28, 1): axis 0 counts images, axis 1 rows, axis 2 columns.
+# `np.roll(a, 2, axis=k)` moves everything 2 places along axis `k`. `model.evaluate` returns
+# `[loss, accuracy]`.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# x_shifted = np.roll(x_val, 2, axis=2)  # 2 columns to the right (the black border wraps round)
+# shifted_accuracy = model.evaluate(x_shifted, y_val_onehot, verbose=0)[1]
+# check.exercise_1_2(shifted_accuracy, model, x_val, y_val_onehot)
+# ```
+# Convolutions slide the same filters everywhere and pooling forgives a pixel or so, so the
+# features survive the move; but `Flatten` hands the dense layer each feature *at a position*,
+# and those positions changed. Notebook 02 trains with moved digits (augmentation) to close the gap.
+# </details>
+
+# %% [markdown]
+# ### Exercise 1.3: without BatchNorm (edit a model; 1 minute to build, 2 to train)
+#
+# Step 4's convolutions have `use_bias=False` because the BatchNormalization after each one adds
+# its own shift. Build `model_no_bn`: step 4's model without the two `BatchNormalization` layers,
+# and with the biases the convolutions now need. When the check is happy, compile and fit it as in
+# steps 5 and 6, and compare its curves (`plot_history`) with those of section 8.
+
+# %% tags=["nbval-check-output"]
+model_no_bn = ...  # step 4's model without BatchNormalization, its Conv2D layers with biases
+check.exercise_1_3(model_no_bn)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# Delete the two `keras.layers.BatchNormalization(...)` lines and set `use_bias=True` (the
+# default) in both `Conv2D` layers. To train it, copy the `schedule` and `compile` lines of step 5
+# with `model_no_bn` in place of `model`, then the `fit` line of step 6.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# model_no_bn = keras.Sequential([
+#     keras.Input(shape=(28, 28, 1)),
+#     keras.layers.Conv2D(24, 5, use_bias=True, name="conv1"),
+#     keras.layers.ReLU(name="relu1"),
+#     keras.layers.MaxPooling2D(2, name="pool1"),
+#     keras.layers.Conv2D(32, 3, use_bias=True, name="conv2"),
+#     keras.layers.ReLU(name="relu2"),
+#     keras.layers.MaxPooling2D(2, name="pool2"),
+#     keras.layers.Flatten(name="flatten"),
+#     keras.layers.Dense(256, activation="relu", name="dense"),
+#     keras.layers.Dropout(0.25, name="dropout"),
+#     keras.layers.Dense(10, activation="softmax", name="output"),
+# ], name="mnist_cnn_no_bn")
+# check.exercise_1_3(model_no_bn)
+#
+# keras.utils.set_random_seed(seed)
+# model_no_bn.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule),
+#                     loss="categorical_crossentropy", metrics=["accuracy"])
+# history_no_bn = model_no_bn.fit(x_train, y_train_onehot, batch_size=batch_size, epochs=epochs,
+#                                 validation_split=0.1, verbose=2)
+# plot_history(history_no_bn)
+# ```
+# What to look for in the curves: BatchNorm keeps each layer's inputs on one scale while the
+# layers before it learn; without it, one learning rate has to suit inputs whose scale drifts.
+# </details>
+
+# %% [markdown]
+# ### Exercise 1.4: a constant learning rate (train, then decide on validation; 3 minutes)
+#
+# Step 5 warms the learning rate up and lets it decay. What is that worth? Train a fresh copy of
+# the model with the constant `learning_rate` for 6 epochs, and find the first epoch whose
+# **validation** accuracy reaches this notebook's final validation accuracy, `target` (counting
+# epochs from 1; `None` if no epoch does).
+
+# %% tags=["nbval-check-output"]
+target = history.history["val_accuracy"][-1]  # what the warm-up + cosine schedule reached in 3 epochs
+constant_history = ...  # what fit() returns for a fresh model trained with a constant learning rate
+epochs_needed = ...     # the first epoch (from 1) whose val_accuracy >= target, or None
+check.exercise_1_4(constant_history, epochs_needed, target)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# `keras.models.clone_model(model)` builds the same layers with fresh random weights. Compile it
+# with `keras.optimizers.Adam(learning_rate=learning_rate)`, a plain number, and fit with
+# `epochs=6` and `validation_split=0.1`. The validation accuracies are in
+# `constant_history.history["val_accuracy"]`, a list whose index 0 is epoch 1.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# keras.utils.set_random_seed(seed)
+# constant_model = keras.models.clone_model(model)  # same layers, fresh random weights
+# constant_model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+#                        loss="categorical_crossentropy", metrics=["accuracy"])
+# constant_history = constant_model.fit(x_train, y_train_onehot, batch_size=batch_size, epochs=6,
+#                                       validation_split=0.1, verbose=2)
+# val = constant_history.history["val_accuracy"]
+# epochs_needed = next((epoch for epoch, v in enumerate(val, start=1) if v >= target), None)
+# check.exercise_1_4(constant_history, epochs_needed, target)
+# ```
+# A constant 3e-3 keeps taking big steps to the end, where the schedule's steps shrink: compare
+# how much `val` moves between the last epochs with section 8's curves.
+# </details>

@@ -106,7 +106,7 @@ print(format_results(results))
 # %% [markdown]
 # Your model reads 99.2 % of the validation digits and 99.3 % of the test digits, but only about
 # 69 % of their shifted and rotated copies: trained on centred, upright digits, it has never seen
-# anything else (notebook 01's exercise 5 measures a shift of two pixels).
+# anything else (notebook 01's exercise 1.2 measures a shift of two pixels).
 
 # %% [markdown]
 # ## 4. Data augmentation
@@ -280,7 +280,7 @@ print(format_results(results))
 # rewards what learns fastest in 2 epochs on 6,000 images, not what ends best after 3 epochs on
 # 54,000, and the retrain used `build`'s constant learning rate where your model had notebook
 # 01's warm-up and cosine decay. The search found a good configuration *for its own budget*; to
-# look for a better model than yours, search with the retrain's budget and schedule (exercise 1).
+# look for a better model than yours, search with the retrain's budget and schedule.
 
 # %% [markdown]
 # ## 6. Looking inside your model
@@ -503,10 +503,117 @@ print(format_results(results))
 #   tasks are related; check the spread over seeds before calling a winner.
 #
 # Next: `03_using_the_model.ipynb` loads your model, exports it and reads your own handwriting.
+
+
+# %% [markdown]
+# ## 9. Exercises
 #
-# **Exercises**
+# Each exercise cell ends with a **check** that says what is right or what to fix; replace every
+# `...` by your code. The hint and the worked solution under each are folded away: open them after
+# you have tried. None of them trains; each takes a few minutes of thinking and seconds to run.
+
+# %%
+from mnist_cnn.exercises import notebook_02 as check  # the checks of this notebook's exercises
+
+# %% [markdown]
+# ### Exercise 2.1: the second block's feature maps (complete the code; 3 minutes)
 #
-# 1. Double the tuner's `max_trials` and `epochs` and see whether the ranking changes.
-# 2. Put the `augmentation` layers in front of the transfer model (between `inputs` and `base`).
-# 3. Run Grad-CAM on the augmented model's mistakes: replace `model` by `aug_model` in the
-#    Grad-CAM cell.
+# Section 6 showed what `relu1` makes of a test digit. Do the same one block deeper: build a model
+# from `model.inputs[0]` to the output of layer `"relu2"` and compute its feature maps for the
+# first test image. Predict their shape first.
+
+# %% tags=["nbval-check-output"]
+relu2_model = ...  # a keras.Model from model.inputs[0] to layer "relu2"'s output
+maps = ...         # its feature maps for the first test image (a batch of one)
+check.exercise_2_1(maps, model, x_test)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# Copy the `relu1` line of section 6 and change the layer's name. Call the new model on
+# `x_test[:1]`, a batch holding one image, with `training=False`.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# relu2_model = keras.Model(model.inputs[0], model.get_layer("relu2").output)
+# maps = relu2_model(x_test[:1], training=False).numpy()  # (1, 10, 10, 32)
+# check.exercise_2_1(maps, model, x_test)
+# ```
+# 28 - 5 + 1 = 24 after `conv1`, 12 after `pool1`, 12 - 3 + 1 = 10 after `conv2`: 32 maps of
+# 10x10, one per filter of `conv2`.
+# </details>
+
+# %% [markdown]
+# ### Exercise 2.2: a smaller head (predict, then build; 5 minutes)
+#
+# Build `small_transfer`: the frozen conv `base` of section 7, then `Dense(32, activation="relu")`
+# and `Dense(10, activation="softmax")`, no Dropout. Before you print its summary, predict how many
+# parameters `fit` would change. (Section 7 unfroze `base` for fine-tuning: freeze it again.)
+
+# %% tags=["nbval-check-output"]
+small_transfer = ...    # base (frozen) -> Dense(32, relu) -> Dense(10, softmax)
+trainable_params = ...  # your prediction: how many parameters will fit() change?
+check.exercise_2_2(small_transfer, trainable_params)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# Follow section 7's functional code: `inputs = keras.Input(...)`, `features = base(inputs)`, then
+# the two `Dense` layers. The base hands the head 800 numbers; a `Dense` layer has inputs x units
+# weights plus one bias per unit; a frozen base contributes nothing to train.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# base.trainable = False
+# inputs = keras.Input(shape=(28, 28, 1))
+# hidden = keras.layers.Dense(32, activation="relu")(base(inputs))
+# outputs = keras.layers.Dense(10, activation="softmax")(hidden)
+# small_transfer = keras.Model(inputs, outputs, name="small_transfer")
+# trainable_params = (800 * 32 + 32) + (32 * 10 + 10)  # 25,962
+# check.exercise_2_2(small_transfer, trainable_params)
+# ```
+# </details>
+
+# %% [markdown]
+# ### Exercise 2.3: evidence for the right answer (change one line; 5 minutes)
+#
+# Section 6's Grad-CAM maps show where the evidence for the *predicted* digit lies. For the four
+# mistakes, where is the evidence for the *true* digit? Compute `cam_true`: the same maps (before
+# upsampling, one 10x10 map per image) for the labels `y_test[pick]`, then plot them with
+# `plot_grad_cam(x_test[pick], upsample_heatmaps(cam_true), y_test[pick], pred[pick])`.
+
+# %% tags=["nbval-check-output"]
+cam_true = ...  # Grad-CAM of the images x_test[pick] for their true digits y_test[pick]
+check.exercise_2_3(cam_true, model, x_test[pick], y_test[pick])
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# Copy the Grad-CAM cell of section 6. Only one line decides *which* digit's evidence is shown:
+# the `score = tf.gather(logits, ...)` line. `tf.gather` takes int32 or int64 indices, and
+# `y_test` holds uint8: convert with `.astype("int64")`.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# with tf.GradientTape() as tape:
+#     conv_maps = conv_model(x_test[pick], training=False)
+#     tape.watch(conv_maps)
+#     features = conv_maps
+#     for layer in head:
+#         features = layer(features, training=False)
+#     logits = features @ output_layer.kernel + output_layer.bias
+#     true = y_test[pick].astype("int64")  # tf.gather wants int32/int64 indices; y_test is uint8
+#     score = tf.gather(logits, true, axis=1, batch_dims=1)  # the true digit, not pred[pick]
+# grads = tape.gradient(score, conv_maps)
+# cam_true = tf.nn.relu(tf.reduce_sum(tf.reduce_mean(grads, axis=(1, 2), keepdims=True) * conv_maps, axis=-1))
+# check.exercise_2_3(cam_true, model, x_test[pick], y_test[pick])
+# plot_grad_cam(x_test[pick], upsample_heatmaps(cam_true), y_test[pick], pred[pick])
+# ```
+# For the four correctly read digits the maps do not change (true = predicted).
+# </details>

@@ -486,15 +486,84 @@ _ = app.launch(prevent_thread_lock=True, share=False, height=1000)
 #
 # Next: the appendix `04_reading_real_photos.ipynb` takes the photo reader apart (paper, light,
 # ruled lines, askew pages, whole numbers) and measures it on a few hundred generated photos.
+
+
+# %% [markdown]
+# ## 12. Exercises
 #
-# **Exercises**
+# Replace every `...` by your code and run the cell: its last line **checks** your answer and says
+# what is right or what to fix. The hint and the worked solution under each are folded away: open
+# them after you have tried.
+
+# %%
+from mnist_cnn.exercises import notebook_03 as check  # the checks of this notebook's exercises
+
+# %% [markdown]
+# ### Exercise 3.1: is int8 as accurate? (write the loop; 5 minutes, seconds to run)
 #
-# 1. In `prepare_simply`, replace the fixed threshold 0.5 by 0.2 and by 0.8, and re-run the
-#    comparison of section 6. Which photos change, and why?
-# 2. Train the model without its `Dropout` layer (notebook 01, exercise 2), save it under another
-#    name and compare the two in the reliability table of section 8.
-# 3. Photograph a digit you wrote, upload it, and run `read_digits(["my_digit.jpg"], model=model)`;
-#    if it is misread, look at `python -m mnist_cnn predict my_digit.jpg --show seen.png`.
+# The table of section 4 measured the int8 file for you. Measure it yourself with LiteRT's
+# `Interpreter`, as section 4 read one digit: the share of the first 1,000 test images that the
+# int8 model reads correctly.
+
+# %% tags=["nbval-check-output"]
+int8_accuracy = ...  # the int8 LiteRT model's accuracy on x_test[:1000] (a number between 0 and 1)
+check.exercise_3_1(int8_accuracy, folder / "model_int8.tflite", x_test[:1000], y_test[:1000])
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# Create an `Interpreter(model_path=...)` for `folder / "model_int8.tflite"` and call
+# `allocate_tensors()` once. Then, for each image: `set_tensor` with `image[None]` (a batch of
+# one), `invoke()`, `get_tensor` of the output, and its `argmax()`. The file's input and output
+# stay float32: the converter quantised what is inside.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# with silenced():
+#     int8 = Interpreter(model_path=str(folder / "model_int8.tflite"))
+# int8.allocate_tensors()
+# into, out = int8.get_input_details()[0]["index"], int8.get_output_details()[0]["index"]
+# predicted = []
+# for image in x_test[:1000]:
+#     int8.set_tensor(into, image[None])
+#     int8.invoke()
+#     predicted.append(int8.get_tensor(out).argmax())
+# int8_accuracy = np.mean(np.array(predicted) == y_test[:1000])
+# check.exercise_3_1(int8_accuracy, folder / "model_int8.tflite", x_test[:1000], y_test[:1000])
+# ```
+# </details>
+
+# %% [markdown]
+# ### Exercise 3.2: what the "not sure" rule costs (NumPy; 5 minutes)
+#
+# Apply the command line's rule to your model's test predictions (`probabilities`, section 2): an
+# answer whose top probability is below `MIN_CONFIDENCE` becomes "not sure". What share of the
+# test images would get "not sure", and how accurate is the model on the rest?
+
+# %% tags=["nbval-check-output"]
+unsure_share = ...        # share of test images whose top probability is below MIN_CONFIDENCE
+confident_accuracy = ...  # the accuracy on the other test images, the ones the rule answers
+check.exercise_3_2(unsure_share, confident_accuracy, probabilities, y_test)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# `probabilities.max(axis=1)` is each image's top probability; comparing it with `MIN_CONFIDENCE`
+# gives a boolean array, and the mean of a boolean array is the share of `True`. Index the array
+# of right/wrong answers with the boolean mask to keep only the answered images.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# sure = probabilities.max(axis=1) >= MIN_CONFIDENCE
+# unsure_share = 1 - sure.mean()
+# confident_accuracy = (probabilities.argmax(axis=1) == y_test)[sure].mean()
+# check.exercise_3_2(unsure_share, confident_accuracy, probabilities, y_test)
+# ```
+# </details>
 
 # %% [markdown]
 # When you are done drawing, stop the app:

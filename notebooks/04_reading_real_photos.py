@@ -198,12 +198,79 @@ print(format_table(rows, "Whole numbers (2-6 digits) read exactly, test set"))
 # and centred. Each step is a place where a photo of yours can go wrong, and `python -m mnist_cnn
 # predict photo.jpg --show seen.png` shows you what the model was given. The accuracies above are
 # measured on generated photos, with intervals that say how far they can be trusted.
+
+
+# %% [markdown]
+# ## 6. Exercises
 #
-# **Exercises**
+# Replace every `...` by your code and run the cell: its last line **checks** your answer. The
+# hint and the worked solution under each are folded away: open them after you have tried.
+
+# %%
+from mnist_cnn.exercises import notebook_04 as check  # the checks of this notebook's exercises
+
+# %% [markdown]
+# ### Exercise 4.1: the hardest condition, found on dev photos (5 minutes, about 1 to run)
 #
-# 1. Pick the condition with the lowest accuracy in section 4, generate 20 dev photos of it
-#    (`[p for p in digit_photos("dev", 200) if p.conditions[...] == ...]`) and look at
-#    `prepare_image`'s steps for the misread ones. Which step fails?
-# 2. Read the same test photos with your own model from notebook 01
-#    (`evaluate_digits("test", N_DIGITS, model="artifacts/mnist_cnn.keras")`) and compare the
-#    tables.
+# Which kind of photo should the reader be improved for? That is a decision, so make it on the
+# **dev** photos, not the test photos above: read `N_DIGITS` dev photos with `evaluate_digits`,
+# and find the (condition, value) row of `accuracy_table` with the lowest accuracy among the rows
+# with at least 10 photos (fewer are too noisy to call). Then look at its 95 % interval.
+
+# %% tags=["nbval-check-output"]
+dev_results = ...  # evaluate_digits on N_DIGITS photos of the "dev" split, with the same model
+hardest = ...      # (condition, value) of the lowest-accuracy row with at least 10 photos
+check.exercise_4_1(hardest, dev_results)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# `evaluate_digits("dev", N_DIGITS, model=model)` returns the results; `accuracy_table(results)`
+# returns rows `(condition, value, n, accuracy)`, the first one `"all"`. Keep the others with
+# `n >= 10`, and take the `min` with `key=lambda row: row[3]`.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# dev_results = evaluate_digits("dev", N_DIGITS, model=model)
+# rows = [row for row in accuracy_table(dev_results) if row[0] != "all" and row[2] >= 10]
+# condition, value, n, accuracy = min(rows, key=lambda row: row[3])
+# hardest = (condition, value)
+# check.exercise_4_1(hardest, dev_results)
+# ```
+# Then generate photos of that kind (`[p for p in digit_photos("dev", 200) if p.conditions[condition]
+# == value]`) and look at `prepare_image`'s steps for the misread ones, as in section 3.
+# </details>
+
+# %% [markdown]
+# ### Exercise 4.2: how far to trust a score (a formula; 5 minutes)
+#
+# Every table above gives a 95 % interval: the Wilson score interval. Compute it yourself for the
+# "all" row of section 4's table: with `p` the accuracy, `n` the number of photos and `z = 1.96`,
+#
+# centre = (p + z²/2n) / (1 + z²/n),  half width = z · √(p(1−p)/n + z²/4n²) / (1 + z²/n).
+
+# %% tags=["nbval-check-output"]
+_, _, n, accuracy = accuracy_table(photo_results)[0]  # the "all" row of section 4's table
+low = ...   # the lower end of the 95 % Wilson interval (a fraction between 0 and 1)
+high = ...  # its upper end
+check.exercise_4_2(low, high, accuracy, n)
+
+# %% [markdown]
+# <details><summary>Hint</summary>
+#
+# Write `z * z / (2 * n)` for z²/2n and `np.sqrt(...)` for the root; the interval is centre ±
+# half width. The usual "p ± 1.96 · √(p(1−p)/n)" is a different (Wald) interval, poor near 100 %.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# z = 1.96
+# centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+# half = z * np.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+# low, high = centre - half, centre + half
+# check.exercise_4_2(low, high, accuracy, n)
+# ```
+# </details>
