@@ -1,5 +1,5 @@
 # Two commands for a fresh clone (see README):
-#   make tutorial   set up .venv, fetch the data, run the four notebooks end to end (outputs saved in them)
+#   make tutorial   set up .venv, fetch the data, run the five notebooks end to end (outputs saved in them)
 #   make test       set up .venv, fetch the data, run every test and re-execute the notebooks (what CI runs)
 # Both create what they need; running them again skips what is already done.
 # For development: make test-fast (unit tests only, under 2 minutes with AVX-512), make sync, make lint.
@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SOURCES   := notebooks/01_mnist_cnn.py notebooks/02_improving_the_model.py notebooks/03_using_the_model.py \
-             notebooks/04_reading_real_photos.py
+             notebooks/04_reading_real_photos.py notebooks/05_common_mistakes.py
 NOTEBOOKS := $(SOURCES:.py=.ipynb)
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 

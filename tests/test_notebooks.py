@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jupytext
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ def stream_text(notebook: str) -> str:
 
 def test_every_notebook_has_a_source():
     assert [p.stem for p in SOURCES] == ["01_mnist_cnn", "02_improving_the_model", "03_using_the_model",
-                                         "04_reading_real_photos"]
+                                         "04_reading_real_photos", "05_common_mistakes"]
     assert all(p.with_suffix(".ipynb").is_file() for p in SOURCES)
 
 
@@ -197,3 +198,34 @@ def test_clean_notebooks_strips_only_tensorflow_log_lines():
     out = strip_tf_log([{"output_type": "stream", "name": "stderr", "text": log},
                         {"output_type": "stream", "name": "stdout", "text": "I0000 kept\n"}])
     assert [o["text"] for o in out] == ["UserWarning: something a learner should see\n", "I0000 kept\n"]
+
+
+def test_the_clinic_shows_the_errors_the_installed_keras_raises():
+    """Notebook 05 quotes Keras's messages for the classic mistakes: each still comes out of the
+    installed Keras, and the committed run printed it."""
+    import keras
+
+    from mnist_cnn import Config, build_model
+
+    x, y = np.zeros((64, 28, 28, 1), "float32"), np.arange(64) % 10
+    printed = stream_text("05_common_mistakes.ipynb")
+    cases = [("sparse_categorical_crossentropy", keras.utils.to_categorical(y, 10),
+              "Argument `output` must have rank (ndim) `target.ndim - 1`"),
+             ("categorical_crossentropy", y,
+              "Arguments `target` and `output` must have the same rank (ndim)")]
+    for loss, labels, text in cases:
+        model = build_model(Config())
+        model.compile(optimizer="adam", loss=loss)
+        with pytest.raises(ValueError, match=re.escape(text)):
+            model.fit(x, labels, epochs=1, verbose=0)
+        assert text in printed
+    model.predict(x, verbose=0)  # run once on 4-dimensional batches, as the notebook's model was
+    for images in (x[:5, ..., 0], x[0]):
+        with pytest.raises(ValueError, match="Cannot take the length of shape with unknown rank"):
+            model.predict(images, verbose=0)
+    assert printed.count("Cannot take the length of shape with unknown rank") == 2
+    model = build_model(Config())
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.warns(UserWarning, match="received `from_logits=True`, but the `output` argument was"):
+        model.fit(x, y, epochs=1, verbose=0)
+    assert "received `from_logits=True`, but the `output` argument was produced by a Softmax" in printed
