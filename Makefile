@@ -45,7 +45,7 @@ tutorial: data sync
 
 test: data
 	@bash scripts/chromium.sh
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env --durations=20
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not slow" -q

@@ -194,10 +194,10 @@ print(format_export_table(rows))
 
 # %% [markdown]
 # Read the table row by row. The int8 file is about 3.8× smaller than the float32 LiteRT file and
-# scores within a hundredth of a point of it, but on this desktop CPU it answers one image about
-# twice as *slowly*: integer kernels pay off on phones and microcontrollers, where they are the
-# fast path, not on a CPU whose floating-point units are fast. LiteRT float32 answers one image
-# about 15× faster than Keras or the SavedModel, which pay TensorFlow's overhead on every call. The `.keras`
+# scores within a hundredth of a point of it, but on this desktop CPU it answers one image two to
+# three times more *slowly*: integer kernels pay off on phones and microcontrollers, where they are
+# the fast path, not on a CPU whose floating-point units are fast. LiteRT float32 answers one image
+# 15 to 20 times faster than the SavedModel and Keras, which pay TensorFlow's overhead on every call. The `.keras`
 # file is the largest: it also holds the optimiser's state (Adam's two running averages per
 # weight), which further training needs and serving does not.
 

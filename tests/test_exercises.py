@@ -264,6 +264,7 @@ def test_exercise_1_4_rejects_without_training():
                     "validation_split")
 
 
+@pytest.mark.slow
 def test_exercise_1_4_rejects_a_run_with_the_schedule(lesson):
     _assert_rejects(notebook_01.exercise_1_4(lesson.history, 1, 0.5), "still used the schedule")
 
