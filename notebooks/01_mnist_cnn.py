@@ -236,8 +236,8 @@ learning_rate = 3e-3  # Adam's peak step size (see step 5)
 # that to 12×12; the 3×3 convolution fits 12 − 3 + 1 = 10 times (10×10×32); pooling gives 5×5×32
 # = 800 numbers. This is Keras's default `padding="valid"`: filters only sit where they fit
 # entirely. With `padding="same"` Keras pads the border with zeros so each convolution keeps its
-# input size (28 → 28 → 14 → 14 → 7): more positions, more computation, and a Flatten of
-# 7·7·32 = 1,568 numbers.
+# input size: more positions, more computation, and a larger Flatten (exercise 1.1 asks you to
+# work out how large).
 #
 # **Where the network is, and is not, tolerant of position.** A filter finds its stroke anywhere,
 # and pooling forgives a shift of a pixel. But `Flatten` ties each of its 800 numbers to a place
@@ -523,13 +523,13 @@ from mnist_cnn.exercises import notebook_01 as check  # the checks of this noteb
 # ### Exercise 1.1: keep the borders (predict, then build; 3 minutes, no training)
 #
 # With `padding="same"`, a convolution pads its input with zeros so that its output keeps the
-# input's height and width. Copy the model of step 4 into the cell below as `model_same`, with
+# input's height and width. Copy the model of section 4 into the cell below as `model_same`, with
 # `padding="same"` in both `Conv2D` layers. **Before** you look at its summary, write down how
 # many numbers come out of `Flatten` and how many parameters the `"dense"` layer has. Then check
 # with `model_same.summary()`.
 
 # %% tags=["nbval-check-output"]
-model_same = ...     # step 4's model, with padding="same" in both Conv2D layers
+model_same = ...     # section 4's model, with padding="same" in both Conv2D layers
 flatten_units = ...  # your prediction: how many numbers come out of Flatten?
 dense_params = ...   # your prediction: how many parameters has the "dense" layer?
 check.exercise_1_1(model_same, flatten_units, dense_params)
@@ -603,25 +603,26 @@ check.exercise_1_2(shifted_accuracy, model, x_val, y_val_onehot)
 # ### Exercise 1.3: without BatchNorm (edit a model; 1 minute to build, 2 to train)
 #
 # Step 4's convolutions have `use_bias=False` because the BatchNormalization after each one adds
-# its own shift. Build `model_no_bn`: step 4's model without the two `BatchNormalization` layers,
+# its own shift. Build `model_no_bn`: section 4's model without the two `BatchNormalization` layers,
 # and with the biases the convolutions now need. When the check is happy, compile and fit it as in
-# steps 5 and 6, and compare its curves (`plot_history`) with those of section 8.
+# sections 5 and 6, and compare its curves (`plot_history`) with those of section 8.
 
 # %% tags=["nbval-check-output"]
-model_no_bn = ...  # step 4's model without BatchNormalization, its Conv2D layers with biases
+model_no_bn = ...  # section 4's model without BatchNormalization, its Conv2D layers with biases
 check.exercise_1_3(model_no_bn)
 
 # %% [markdown]
 # <details><summary>Hint</summary>
 #
 # Delete the two `keras.layers.BatchNormalization(...)` lines and set `use_bias=True` (the
-# default) in both `Conv2D` layers. To train it, copy the `schedule` and `compile` lines of step 5
-# with `model_no_bn` in place of `model`, then the `fit` line of step 6.
+# default) in both `Conv2D` layers. To train it, copy the `schedule` and `compile` lines of section 5
+# with `model_no_bn` in place of `model`, then the `fit` line of section 6.
 # </details>
 #
 # <details><summary>Solution</summary>
 #
 # ```python
+# keras.utils.set_random_seed(seed)  # the same starting weights on every run
 # model_no_bn = keras.Sequential([
 #     keras.Input(shape=(28, 28, 1)),
 #     keras.layers.Conv2D(24, 5, use_bias=True, name="conv1"),
@@ -637,7 +638,6 @@ check.exercise_1_3(model_no_bn)
 # ], name="mnist_cnn_no_bn")
 # check.exercise_1_3(model_no_bn)
 #
-# keras.utils.set_random_seed(seed)
 # model_no_bn.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule),
 #                     loss="categorical_crossentropy", metrics=["accuracy"])
 # history_no_bn = model_no_bn.fit(x_train, y_train_onehot, batch_size=batch_size, epochs=epochs,
@@ -651,8 +651,9 @@ check.exercise_1_3(model_no_bn)
 # %% [markdown]
 # ### Exercise 1.4: a constant learning rate (train, then decide on validation; 3 minutes)
 #
-# Step 5 warms the learning rate up and lets it decay. What is that worth? Train a fresh copy of
-# the model with the constant `learning_rate` for 6 epochs, and find the first epoch whose
+# Section 5 warms the learning rate up and lets it decay. What is that worth? Train a fresh copy
+# of the model (new random weights: not `model` itself, which is trained already) with the
+# constant `learning_rate` for 6 epochs, and find the first epoch whose
 # **validation** accuracy reaches this notebook's final validation accuracy, `target` (counting
 # epochs from 1; `None` if no epoch does).
 

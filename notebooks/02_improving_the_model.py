@@ -521,7 +521,7 @@ from mnist_cnn.exercises import notebook_02 as check  # the checks of this noteb
 #
 # Section 6 showed what `relu1` makes of a test digit. Do the same one block deeper: build a model
 # from `model.inputs[0]` to the output of layer `"relu2"` and compute its feature maps for the
-# first test image. Predict their shape first.
+# first test image, keeping the batch axis: shape (1, height, width, maps).
 
 # %% tags=["nbval-check-output"]
 relu2_model = ...  # a keras.Model from model.inputs[0] to layer "relu2"'s output
@@ -531,8 +531,9 @@ check.exercise_2_1(maps, model, x_test)
 # %% [markdown]
 # <details><summary>Hint</summary>
 #
-# Copy the `relu1` line of section 6 and change the layer's name. Call the new model on
-# `x_test[:1]`, a batch holding one image, with `training=False`.
+# Copy the two `relu1` lines of section 6 and change the layer's name. Call the new model on
+# `x_test[:1]`, a batch holding one image, with `training=False`, and keep the batch axis: leave
+# out the `[0]` that section 6 put after the call.
 # </details>
 #
 # <details><summary>Solution</summary>
@@ -580,7 +581,7 @@ check.exercise_2_2(small_transfer, trainable_params)
 # </details>
 
 # %% [markdown]
-# ### Exercise 2.3: evidence for the right answer (change one line; 5 minutes)
+# ### Exercise 2.3: evidence for the right answer (change two lines; 5 minutes)
 #
 # Section 6's Grad-CAM maps show where the evidence for the *predicted* digit lies. For the four
 # mistakes, where is the evidence for the *true* digit? Compute `cam_true`: the same maps (before
@@ -594,8 +595,8 @@ check.exercise_2_3(cam_true, model, x_test[pick], y_test[pick])
 # %% [markdown]
 # <details><summary>Hint</summary>
 #
-# Copy the Grad-CAM cell of section 6. Only one line decides *which* digit's evidence is shown:
-# the `score = tf.gather(logits, ...)` line. `tf.gather` takes int32 or int64 indices, and
+# Copy the Grad-CAM cell of section 6 and name its result `cam_true`. Only one line decides
+# *which* digit's evidence is shown: the `score = tf.gather(logits, ...)` line. `tf.gather` takes int32 or int64 indices, and
 # `y_test` holds uint8: convert with `.astype("int64")`.
 # </details>
 #

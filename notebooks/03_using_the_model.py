@@ -416,7 +416,8 @@ plot_probabilities(list(not_digits.values()), answers, list(not_digits))
 # unlike anything it was trained on. The command line and the demo apply one rule with one
 # threshold (`MIN_CONFIDENCE`, 0.6, chosen on the dev photos): below it they say "not sure"
 # instead of a digit. The table above shows what such a rule can do among real digits: answers
-# below 70 % are right only about two times in three, and they are the ones it sets aside. The three lines above show what it cannot do: none of them falls
+# below 70 % are right only about two times in three; the rule sets aside those below 60 %, the
+# lower part of that group. The three lines above show what it cannot do: none of them falls
 # below the threshold. (`read_digits` does reject a blank *photo* before the model sees it, as
 # the next section shows: it finds no ink.)
 
@@ -503,7 +504,7 @@ from mnist_cnn.exercises import notebook_03 as check  # the checks of this noteb
 #
 # The table of section 4 measured the int8 file for you. Measure it yourself with LiteRT's
 # `Interpreter`, as section 4 read one digit: the share of the first 1,000 test images that the
-# int8 model reads correctly.
+# int8 model reads correctly. (The table used all 10,000, so your figure can differ a little.)
 
 # %% tags=["nbval-check-output"]
 int8_accuracy = ...  # the int8 LiteRT model's accuracy on x_test[:1000] (a number between 0 and 1)
@@ -566,7 +567,7 @@ check.exercise_3_2(unsure_share, confident_accuracy, probabilities, y_test)
 # </details>
 
 # %% [markdown]
-# When you are done drawing, stop the app:
+# When you are done drawing (now, or after the exercises), stop the app:
 
 # %%
 app.close()

@@ -210,7 +210,7 @@ print(format_table(rows, "Whole numbers (2-6 digits) read exactly, test set"))
 from mnist_cnn.exercises import notebook_04 as check  # the checks of this notebook's exercises
 
 # %% [markdown]
-# ### Exercise 4.1: the hardest condition, found on dev photos (5 minutes, about 1 to run)
+# ### Exercise 4.1: the hardest condition, found on dev photos (5 minutes, about 1 minute to run)
 #
 # Which kind of photo should the reader be improved for? That is a decision, so make it on the
 # **dev** photos, not the test photos above: read `N_DIGITS` dev photos with `evaluate_digits`,

@@ -126,6 +126,10 @@ def exercise_1_4(constant_history, epochs_needed, target) -> Feedback:
         return failed("this run still used the schedule: compile with keras.optimizers.Adam(learning_rate="
                       "learning_rate), a plain number.")
 
+    if logs.get("accuracy") and logs["accuracy"][0] >= target:
+        return failed("this run started from trained weights (its first epoch already averages "
+                      f"{logs['accuracy'][0]:.2%}): train a fresh copy, keras.models.clone_model(model).")
+
     def first_epoch(values):
         return next((epoch for epoch, v in enumerate(values, start=1) if v >= target), None)
 

@@ -22,7 +22,7 @@ def exercise_2_1(maps, model, images) -> Feedback:
     expected = np.asarray(expected)
     if maps.ndim == 3:
         return failed(f"maps has shape {maps.shape}, no batch axis: call the sub-model on x_test[:1] "
-                      "(a batch of one), not x_test[0].")
+                      "(a batch of one) and keep its answer whole, without [0] after the call.")
     if maps.shape[1:3] == (5, 5):
         return failed("5x5 maps come after pool2: build the sub-model up to relu2's output.")
     if maps.shape[1:3] == (24, 24):

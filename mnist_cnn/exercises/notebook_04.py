@@ -20,7 +20,7 @@ def exercise_4_1(hardest, results, min_photos: int = 10) -> Feedback:
     rows = [row for row in accuracy_table(results) if row[0] != "all"]
     counted = {(k, v): (n, a) for k, v, n, a in rows}
     if not isinstance(hardest, tuple) or len(hardest) != 2:
-        return failed("hardest should be a pair like (\"paper\", \"ruled\"): a condition and its value.")
+        return failed("hardest should be a pair like (\"paper\", \"ruled grey\"): a condition and its value.")
     if hardest not in counted:
         return failed(f"{hardest} is not a row of the table: copy the condition and value as printed.")
     n, accuracy = counted[hardest]
