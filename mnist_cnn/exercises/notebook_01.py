@@ -107,7 +107,7 @@ def exercise_1_3(model_no_bn) -> Feedback:
         return failed("the last layer should stay Dense(10, activation=\"softmax\"): "
                       "one probability per digit.")
     return passed(f"no BatchNorm, biases back: {model_no_bn.count_params():,} parameters. Now compile it as "
-                  "in step 5 and fit it as in step 6, and compare its curves with the ones above.")
+                  "in section 5 and fit it as in section 6, and compare its curves with the ones above.")
 
 
 def exercise_1_4(constant_history, epochs_needed, target) -> Feedback:
@@ -119,7 +119,7 @@ def exercise_1_4(constant_history, epochs_needed, target) -> Feedback:
     if not isinstance(logs, dict):
         return failed("constant_history should be what model.fit(...) returns (a History).")
     if "val_accuracy" not in logs:
-        return failed("this run has no validation figures: fit with validation_split=0.1, as in step 6.")
+        return failed("this run has no validation figures: fit with validation_split=0.1, as in section 6.")
     optimizer = getattr(getattr(constant_history, "model", None), "optimizer", None)
     rate = getattr(optimizer, "_learning_rate", None)
     if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
