@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from mnist_cnn.evaluate import predict_probabilities
+
 
 @dataclass(frozen=True)
 class Feedback:
@@ -65,4 +67,4 @@ def is_model(model, name: str) -> Feedback | None:
 def accuracy_of(model, x, y) -> float:
     """Share of images whose most probable class is the label (``y``: integers or one-hot)."""
     labels = np.asarray(y).argmax(1) if np.asarray(y).ndim == 2 else np.asarray(y)
-    return float((model.predict(x, batch_size=1000, verbose=0).argmax(1) == labels).mean())
+    return float((predict_probabilities(model, x).argmax(1) == labels).mean())
