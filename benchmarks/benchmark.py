@@ -56,7 +56,22 @@ def cpu_model() -> str:
     except OSError:
         pass
     isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    return f"{name}, {os.cpu_count()} cores, {isa}"
+    if "amx_bf16" in flags:
+        isa += " with AMX"
+    elif "avx512_bf16" in flags:
+        isa += " with BF16"
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    return f"{name}, {os.cpu_count()} cores, {isa}" + (f", oneDNN capped at ONEDNN_MAX_CPU_ISA={cap}" if cap else "")
+
+
+def cpu_class() -> str:
+    """``"bfloat16"`` where the CPU computes bfloat16 natively (AVX-512 BF16 or AMX, oneDNN not
+    capped below them), else ``"float32"`` (AVX2 CPUs): the recipes' class
+    (``mnist_cnn.recipes.get_recipe``). Each class has its own committed results:
+    ``results/benchmark.json`` and ``results/benchmark-float32.json``."""
+    from mnist_cnn.speed import compute_class
+
+    return compute_class()[0]
 
 
 def median_seconds(fn, repeats: int) -> float:
@@ -371,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = [(REFERENCE, 0, "start")] if REFERENCE in names else []
     plan += [(name, seed, "") for name in names if name != REFERENCE for seed in range(seeds)]
     plan += [(REFERENCE, 0, "end")] if REFERENCE in names else []
+    print(f"Machine: {cpu_model()}; the recipes compute in {cpu_class()}", flush=True)
     sgemm = {"start": sgemm_gflops()}
     runs = []
     for name, seed, position in plan:
@@ -397,13 +413,15 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"machine": cpu_model(), "python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "quick": args.quick, "date": time.strftime("%Y-%m-%d"),
             "sgemm_gflops_per_second": sgemm}
-    suffix = "-quick" if args.quick else ""
+    compute = cpu_class()
+    meta["cpu_class"] = compute
+    suffix = ("" if compute == "bfloat16" else f"-{compute}") + ("-quick" if args.quick else "")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"benchmark{suffix}.json"
     with atomic_path(out) as tmp:
         Path(tmp).write_text(json.dumps({"meta": meta, "summary": rows, "runs": runs}, indent=1))
     plot(runs, RESULTS / f"accuracy_vs_time{suffix}.png")
-    print(f"\nMachine: {meta['machine']}; TensorFlow {meta['tensorflow']}, Keras {meta['keras']}; "
+    print(f"\nMachine: {meta['machine']} ({compute} class); TensorFlow {meta['tensorflow']}, Keras {meta['keras']}; "
           f"SGEMM {fmt_sgemm(sgemm)}\n")
     print(table)
     print(f"\nwrote {out.relative_to(RESULTS.parent.parent)} and accuracy_vs_time{suffix}.png")

@@ -12,8 +12,8 @@ images (the median of a few calls each), so both see the same machine speed. Eac
 reported as the median over the rounds and as the range from the slowest to the fastest round;
 a target counts only when the low end meets it.
 
-The model is the ``fast`` recipe trained for its one epoch (seed 0; 212,682 parameters, trained
-in bfloat16, converted from its float32 copy); the reference is the ``keras_example``
+The model is the ``fast`` recipe trained for its one epoch (seed 0; on a CPU with native bfloat16
+trained in bfloat16 and converted from its float32 copy, elsewhere its float32 variant); the reference is the ``keras_example``
 network (speed does not depend on its weights, so it is not trained). Variants: LiteRT float32
 and int8 (calibrated on 300 training images, never on the test images it is scored on), batches
 of 250 or 1,000 images, 1 or 2 threads; and one image at a time. Also the Keras model itself in
@@ -21,7 +21,10 @@ a ``tf.function`` with a fixed input signature (TensorFlow's own threads: all co
 as its float32 copy, and that copy compiled with XLA (``jit_compile=True``). Accuracy is on the
 10,000 test images.
 
-Writes ``benchmarks/results/inference[-quick].json`` and prints a Markdown table.
+Writes ``benchmarks/results/inference[-float32][-quick].json`` (``-float32`` on CPUs without native
+bfloat16, where ``fast`` is its float32 variant) and prints a Markdown table. LiteRT runs on XNNPACK,
+which ``ONEDNN_MAX_CPU_ISA`` does not restrict: on an AVX-512 CPU capped to AVX2 its rows still use
+AVX-512.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import_tensorflow_quietly()
     import tensorflow as tf
-    from benchmark import cpu_model, median_seconds
+    from benchmark import cpu_class, cpu_model, median_seconds
 
     from mnist_cnn.data import load_mnist, preprocess
     from mnist_cnn.export import export_tflite, predict_in_batches, tflite_predict_fn
@@ -114,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     result = {"machine": cpu_model(), "reference_predict_images_per_second": len(x_test) / reference_seconds,
               "reference_predict_one_ms": reference_one * 1000, "rows": rows, "quick": args.quick}
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"inference{'-quick' if args.quick else ''}.json"
+    compute = cpu_class()
+    result["cpu_class"] = compute
+    suffix = ("" if compute == "bfloat16" else f"-{compute}") + ("-quick" if args.quick else "")
+    out = RESULTS / f"inference{suffix}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(format_table(result))
     print(f"\nwrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")

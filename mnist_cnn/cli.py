@@ -52,7 +52,7 @@ def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from mnist_cnn.data import load_mnist
-    from mnist_cnn.recipes import RECIPES
+    from mnist_cnn.recipes import FLOAT32_RECIPES, RECIPES, get_recipe
 
     import_tensorflow_quietly()  # before the modules below import it: no C++ start-up lines
     from mnist_cnn.reading.photo_model import PHOTO_KNOBS, PHOTO_RECIPES, PhotoConfig, train_photo_model
@@ -61,7 +61,9 @@ def _train(args: argparse.Namespace) -> int:
     recipes = {**RECIPES, **PHOTO_RECIPES}
     if args.recipe not in recipes:
         raise UsageError(f"unknown recipe {args.recipe!r}; choose one of: {', '.join(recipes)}")
-    config, trainer = recipes[args.recipe], {}
+    config, trainer = (get_recipe(args.recipe) if args.recipe in RECIPES else recipes[args.recipe]), {}
+    if args.recipe in FLOAT32_RECIPES and config == FLOAT32_RECIPES[args.recipe]:
+        print(f"recipe {args.recipe!r}: its float32 variant, as this CPU has no native bfloat16")
     changes = {k: v for k, v in {
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "seed": args.seed, "augment_shift": args.augment_shift,

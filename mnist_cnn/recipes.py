@@ -11,7 +11,8 @@
   0.15 (chosen on the validation split: benchmarks/recipe_search/), and its batches gathered
   from the uint8 images held in TensorFlow variables (``input_pipeline="tf.data"``: about 1 s
   less start-up than NumPy arrays handed to ``fit``), and Adam's update done in one op per
-  variable (``fused_adam``: the same formula, about a tenth less time per epoch).
+  variable (``fused_adam``: the same formula, about a tenth less time per epoch). On CPUs
+  without native bfloat16 (AVX2) ``get_recipe`` gives its float32 variant (:data:`FLOAT32_RECIPES`).
 - ``accurate``: the most accurate recipe that trains in no more time than ``keras_example``:
   the tutorial's layers (24 and 32 filters) without BatchNorm (about 7 s an epoch on 2 CPU cores
   against 10-12 s with it), +-2 px shift augmentation, dropout 0.3, label smoothing 0.1, 18
@@ -42,9 +43,34 @@ RECIPES: dict[str, Config] = {
 }
 
 
-def get_recipe(name: str) -> Config:
-    """Return the :class:`Config` of recipe ``name``; a clear error lists the valid names."""
-    try:
-        return RECIPES[name]
-    except KeyError:
-        raise ValueError(f"unknown recipe {name!r}; choose one of: {', '.join(RECIPES)}") from None
+# Where a recipe differs on CPUs without native bfloat16 (the "float32" class of
+# speed.compute_class: AVX2). ``fast`` there: 24 filters in the second convolution instead of 32
+# (validation 99.12-99.18 % on seeds 0-2) and 32 steps per call into the graph (same weights),
+# about 13 % less time than the bfloat16 recipe computed in float32; chosen on the validation
+# split with ONEDNN_MAX_CPU_ISA=AVX2 (benchmarks/recipe_search/fast_trials.txt, session 13).
+FLOAT32_RECIPES: dict[str, Config] = {
+    "fast": replace(RECIPES["fast"], filters=(16, 24), steps_per_execution=32, mixed_precision=False),
+}
+
+
+def get_recipe(name: str, compute: str | None = None) -> Config:
+    """Return the :class:`Config` of recipe ``name``; a clear error lists the valid names.
+
+    Args:
+        name: A key of :data:`RECIPES`.
+        compute: ``"bfloat16"`` or ``"float32"``: the CPU class whose variant to return (they differ
+            only for the recipes in :data:`FLOAT32_RECIPES`); default: this machine's
+            (:func:`mnist_cnn.speed.compute_class`).
+    """
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; choose one of: {', '.join(RECIPES)}")
+    if compute not in (None, "bfloat16", "float32"):
+        raise ValueError(f"unknown compute class {compute!r}; choose 'bfloat16' or 'float32'")
+    if name in FLOAT32_RECIPES:
+        if compute is None:
+            from mnist_cnn.speed import compute_class
+
+            compute = compute_class()[0]
+        if compute == "float32":
+            return FLOAT32_RECIPES[name]
+    return RECIPES[name]

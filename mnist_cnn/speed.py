@@ -7,6 +7,7 @@ not need any of it. :func:`as_float32` turns a bfloat16 model back into float32 
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 from pathlib import Path
 
@@ -14,22 +15,40 @@ import keras
 import tensorflow as tf
 
 
+# oneDNN's ISA caps (ONEDNN_MAX_CPU_ISA) under which it still has native bfloat16 kernels.
+_BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX10_1_512", "AVX10_2_512",
+              "ALL", "DEFAULT")
+
+
 @functools.cache
-def bfloat16_is_fast() -> bool:
-    """Whether bfloat16 compute pays off here: a GPU is visible, or the CPU has native bfloat16
-    instructions (``avx512_bf16`` or ``amx_bf16``). Elsewhere bfloat16 is emulated and slower than
-    float32, so :func:`build_model` then ignores ``Config.mixed_precision`` (with a warning)."""
+def compute_class() -> tuple[str, str]:
+    """This machine's class for the recipes: ``("bfloat16", why)`` where bfloat16 compute pays off
+    (a GPU is visible, or the CPU has native bfloat16 instructions, ``avx512_bf16`` or
+    ``amx_bf16``, and oneDNN may use them), else ``("float32", why)``: CPUs without them (AVX2),
+    or with oneDNN capped below them (``ONEDNN_MAX_CPU_ISA=AVX2`` makes an AVX-512 CPU act as an
+    AVX2 one), where bfloat16 is emulated and slower than float32."""
     if tf.config.list_physical_devices("GPU"):
-        return True
+        return "bfloat16", "a GPU is visible"
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "ALL").upper()
+    if not cap.startswith(_BF16_ISAS):
+        return "float32", f"ONEDNN_MAX_CPU_ISA={cap} keeps oneDNN off native bfloat16"
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:  # not Linux: no way to tell cheaply, so stay with float32
         flags = ""
     if "avx512_bf16" in flags or "amx_bf16" in flags:
-        return True
-    warnings.warn("mixed_precision: this CPU has no native bfloat16 (avx512_bf16 / amx_bf16), where "
-                  "bfloat16 is slower than float32; computing in float32", stacklevel=3)
-    return False
+        return "bfloat16", "the CPU has native bfloat16 (avx512_bf16 / amx_bf16)"
+    return "float32", "this CPU has no native bfloat16 (avx512_bf16 / amx_bf16)"
+
+
+def bfloat16_is_fast() -> bool:
+    """Whether bfloat16 compute pays off here (:func:`compute_class`). Where it does not,
+    :func:`build_model` ignores ``Config.mixed_precision`` and says so with a warning."""
+    compute, why = compute_class()
+    if compute == "float32":
+        warnings.warn(f"mixed_precision: {why}, where bfloat16 is slower than float32; computing in "
+                      "float32", stacklevel=3)
+    return compute == "bfloat16"
 
 
 def as_float32(model: keras.Model) -> keras.Model:

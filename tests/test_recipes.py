@@ -1,6 +1,7 @@
 """mnist_cnn.recipes: each recipe builds the model its docstring describes, compiles with the
 optimiser and loss it names, and a few training steps on synthetic digits lower its loss."""
 
+import warnings
 from dataclasses import replace
 
 import keras
@@ -37,7 +38,7 @@ def test_fast_is_the_published_one_epoch_net():
     """The published one-epoch net with 16 first-layer filters: conv 5x5x16 -> pool -> conv 3x3x32
     -> pool -> dense 256 -> 10, no BN or dropout, bfloat16 compute with a float32 output layer,
     one epoch of (fused) Adam(0.012, beta=(0.7, 0.9)) on batches of 320."""
-    config = get_recipe("fast")
+    config = get_recipe("fast", "bfloat16")
     model = compile_model(build_model(config), config, num_train=54_000)
     assert kinds(model) == ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -115,3 +116,40 @@ def test_augmentation_is_off_at_inference(digits):
 def test_unknown_recipe_lists_the_choices():
     with pytest.raises(ValueError, match="unknown recipe 'turbo'; choose one of: keras_example"):
         get_recipe("turbo")
+
+
+@pytest.mark.parametrize("cap, native", [("AVX2", False), ("avx512_core", False),
+                                         ("AVX512_CORE_BF16", None), ("AVX512_CORE_AMX", None)])
+def test_a_onednn_cap_below_bfloat16_means_float32(monkeypatch, cap, native):
+    from mnist_cnn import speed
+
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    monkeypatch.setattr(speed.tf.config, "list_physical_devices", lambda kind: [])
+    speed.compute_class.cache_clear()
+    try:
+        if native is False:
+            with pytest.warns(UserWarning, match=f"ONEDNN_MAX_CPU_ISA={cap.upper()}"):
+                assert speed.bfloat16_is_fast() is False
+        else:  # a cap that allows bfloat16 leaves the answer to the CPU's flags
+            flags = open("/proc/cpuinfo").read()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                assert speed.bfloat16_is_fast() is ("avx512_bf16" in flags or "amx_bf16" in flags)
+    finally:
+        speed.compute_class.cache_clear()
+
+
+def test_fast_has_a_float32_variant_chosen_by_the_cpu_class(monkeypatch):
+    from mnist_cnn import speed
+    from mnist_cnn.recipes import FLOAT32_RECIPES
+
+    bf16, f32 = get_recipe("fast", "bfloat16"), get_recipe("fast", "float32")
+    assert f32 == FLOAT32_RECIPES["fast"] and bf16 == RECIPES["fast"]
+    assert (f32.filters, f32.steps_per_execution, f32.mixed_precision) == ((16, 24), 32, False)
+    assert replace(f32, filters=bf16.filters, steps_per_execution=1, mixed_precision=True) == bf16
+    assert get_recipe("accurate", "float32") == get_recipe("accurate", "bfloat16")  # no variant
+    for compute, expected in (("float32", f32), ("bfloat16", bf16)):
+        monkeypatch.setattr(speed, "compute_class", lambda compute=compute: (compute, "test"))
+        assert get_recipe("fast") == expected
+    with pytest.raises(ValueError, match="unknown compute class 'fp8'"):
+        get_recipe("fast", "fp8")
