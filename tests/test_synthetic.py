@@ -46,6 +46,17 @@ def test_glyphs_are_kept_only_when_asked_and_do_not_change_the_photos():
         assert photo.glyph.max() > 0.5  # ink is there
 
 
+@needs_mnist
+def test_photos_without_files_have_the_same_conditions_labels_and_glyphs():
+    kept = list(digit_photos("test", 40, with_glyphs=True))
+    bare = list(digit_photos("test", 40, with_glyphs=True, encode=False))
+    assert {p.conditions["format"] for p in kept} == {"png", "jpeg", "webp"}  # every branch drawn
+    assert [(p.label, p.conditions, p.suffix, p.boxes) for p in bare] == \
+        [(p.label, p.conditions, p.suffix, p.boxes) for p in kept]
+    assert all(np.array_equal(a.glyph, b.glyph) for a, b in zip(bare, kept))
+    assert all(p.data == b"" for p in bare)
+
+
 @pytest.mark.slow
 @needs_mnist
 def test_audit_labels_answer_every_digit_on_the_sheets():

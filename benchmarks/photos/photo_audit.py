@@ -30,16 +30,17 @@ SEED = 7
 CELL, COLUMNS, ROWS = 110, 8, 5
 
 
-def photos() -> dict[str, list]:
-    """Each split's photos, with their glyphs."""
+def photos(encode: bool = True) -> dict[str, list]:
+    """Each split's photos, with their glyphs (``encode=False``: without the files, which the
+    sheets do not need; same conditions, labels and glyphs, about half the time)."""
     from mnist_cnn.reading.synthetic import digit_photos
 
-    return {split: list(digit_photos(split, N_PHOTOS, with_glyphs=True)) for split in SPLITS}
+    return {split: list(digit_photos(split, N_PHOTOS, with_glyphs=True, encode=encode)) for split in SPLITS}
 
 
 def items(by_split: dict[str, list] | None = None) -> list[dict]:
     """The digits to read, in sheet order: split, photo index, source, label and glyph."""
-    by_split = by_split or photos()
+    by_split = by_split or photos(encode=False)
     written = [{"split": split, "photo": i, "source": p.conditions["source"], "label": int(p.label),
                 "glyph": p.glyph}
                for split in SPLITS for i, p in enumerate(by_split[split])]

@@ -54,7 +54,7 @@ _LINE_RGB = {"ruled blue": (140, 175, 225), "ruled grey": (165, 165, 165), "squa
 class Photo:
     """One generated photo: the encoded file, its digit(s) and the conditions it was made with."""
 
-    data: bytes  #: the encoded image file
+    data: bytes  #: the encoded image file (empty when made with ``encode=False``)
     suffix: str  #: ".png", ".jpg" or ".webp"
     label: str  #: the digit (or the number) written on it
     conditions: dict  #: paper, ink, light, source, size, format, mode, phone
@@ -146,8 +146,19 @@ def _light(kind: str, shape: tuple[int, int], rng: np.random.Generator) -> np.nd
     return (1 - depth / (1 + np.exp(-(along - edge) / softness)))[..., None].astype(np.float32)
 
 
-def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict) -> tuple[bytes, str]:
-    """Blur, noise, and encode as PNG / JPEG / WebP in RGB / RGBA / L."""
+def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict,
+            encode: bool = True) -> tuple[bytes, str]:
+    """Blur, noise, and encode as PNG / JPEG / WebP in RGB / RGBA / L. ``encode=False`` makes the
+    same random draws but skips the image work and returns no bytes (the stream stays aligned)."""
+    suffix = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}[conditions["format"]]
+    if not encode:
+        rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape)
+        rng.uniform(0, 1.2)  # the blur
+        if conditions["format"] != "png":
+            rng.integers(50, 91) if conditions["format"] == "jpeg" else rng.integers(60, 91)
+        if conditions["mode"] != "L" and not (conditions["mode"] == "RGBA" and conditions["format"] != "jpeg"):
+            conditions["mode"] = "RGB"
+        return b"", suffix
     rgb = rgb + rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape).astype(np.float32)
     img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8), "RGB")
     blur = rng.uniform(0, 1.2) * max(1.0, min(img.size) / 600)
@@ -167,7 +178,7 @@ def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict) -> tupl
         img.save(buffer, "JPEG", quality=int(rng.integers(50, 91)))
     else:
         img.save(buffer, "WEBP", quality=int(rng.integers(60, 91)))
-    return buffer.getvalue(), {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}[fmt]
+    return buffer.getvalue(), suffix
 
 
 def _compose(glyphs: list[np.ndarray], rng: np.random.Generator, conditions: dict,
@@ -226,7 +237,7 @@ def _seed(split: str, seed: int | None) -> int:
 
 
 def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03,
-                 with_glyphs: bool = False, seed: int | None = None) -> Iterator[Photo]:
+                 with_glyphs: bool = False, seed: int | None = None, encode: bool = True) -> Iterator[Photo]:
     """Generate ``n`` photos of one handwritten digit each (see the module docstring).
 
     Args:
@@ -236,6 +247,9 @@ def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03,
         with_glyphs: Also keep each digit's ink coverage as written (``Photo.glyph``, float
             (h, w) in [0, 1], upright, before paper and light): what a reader checks the label on.
         seed: Draw other photos from the split's source digits (default: the split's seed).
+        encode: ``False``: skip the final blur and the file encoding (about half the time) but make
+            their random draws, so each photo's conditions, label and glyph are those of the same
+            photo encoded; ``Photo.data`` is then empty (``photo_audit`` lists digits this way).
 
     Yields:
         :class:`Photo` objects; ``label`` is the digit as a string.
@@ -247,7 +261,7 @@ def digit_photos(split: str = "dev", n: int = 300, phone_rate: float = 0.03,
         digit = i % 10
         glyph = _glyph(digit, conditions["source"], height, conditions["thickness"] == "thick", rng, sources)
         rgb, boxes = _compose([glyph], rng, conditions, phone)
-        data, suffix = _finish(rgb, rng, conditions)
+        data, suffix = _finish(rgb, rng, conditions, encode)
         yield Photo(data, suffix, str(digit), conditions, boxes, glyph if with_glyphs else None)
 
 
