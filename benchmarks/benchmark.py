@@ -61,7 +61,8 @@ def cpu_model() -> str:
     elif "avx512_bf16" in flags:
         isa += " with BF16"
     cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
-    return f"{name}, {os.cpu_count()} cores, {isa}" + (f", oneDNN capped at ONEDNN_MAX_CPU_ISA={cap}" if cap else "")
+    capped = f", oneDNN capped at ONEDNN_MAX_CPU_ISA={cap}" if cap else ""
+    return f"{name}, {os.cpu_count()} cores, {isa}{capped}"
 
 
 def cpu_class() -> str:
@@ -421,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     with atomic_path(out) as tmp:
         Path(tmp).write_text(json.dumps({"meta": meta, "summary": rows, "runs": runs}, indent=1))
     plot(runs, RESULTS / f"accuracy_vs_time{suffix}.png")
-    print(f"\nMachine: {meta['machine']} ({compute} class); TensorFlow {meta['tensorflow']}, Keras {meta['keras']}; "
+    print(f"\nMachine: {meta['machine']} ({compute} class); TensorFlow {meta['tensorflow']}, "
+          f"Keras {meta['keras']}; "
           f"SGEMM {fmt_sgemm(sgemm)}\n")
     print(table)
     print(f"\nwrote {out.relative_to(RESULTS.parent.parent)} and accuracy_vs_time{suffix}.png")

@@ -12,11 +12,12 @@ images (the median of a few calls each), so both see the same machine speed. Eac
 reported as the median over the rounds and as the range from the slowest to the fastest round;
 a target counts only when the low end meets it.
 
-The model is the ``fast`` recipe trained for its one epoch (seed 0; on a CPU with native bfloat16
-trained in bfloat16 and converted from its float32 copy, elsewhere its float32 variant); the reference is the ``keras_example``
-network (speed does not depend on its weights, so it is not trained). Variants: LiteRT float32
-and int8 (calibrated on 300 training images, never on the test images it is scored on), batches
-of 250 or 1,000 images, 1 or 2 threads; and one image at a time. Also the Keras model itself in
+The model is the ``fast`` recipe trained for its one epoch (seed 0; on a CPU with native
+bfloat16 trained in bfloat16 and converted from its float32 copy, elsewhere its float32 variant);
+the reference is the ``keras_example`` network (speed does not depend on its weights, so it is
+not trained). Variants: LiteRT float32 and int8 (calibrated on 300 training images, never on the
+test images it is scored on), batches of 250 or 1,000 images, 1 or 2 threads; and one image at a
+time. Also the Keras model itself in
 a ``tf.function`` with a fixed input signature (TensorFlow's own threads: all cores), as trained,
 as its float32 copy, and that copy compiled with XLA (``jit_compile=True``). Accuracy is on the
 10,000 test images.

@@ -14,7 +14,6 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-
 # oneDNN's ISA caps (ONEDNN_MAX_CPU_ISA) under which it still has native bfloat16 kernels.
 _BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX10_1_512", "AVX10_2_512",
               "ALL", "DEFAULT")

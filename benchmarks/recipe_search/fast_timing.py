@@ -54,7 +54,6 @@ VARIANTS = {  # changes to the recipe as it was before this series (batch 256, l
     "f16x24d192": {"filters": (16, 24), "dense_units": 192},
     "d128": {"dense_units": 128},
     "d0": {"dense_units": 0},
-    "b384lr13": {"batch_size": 384, "learning_rate": 0.013},
     "b448lr14": {"batch_size": 448, "learning_rate": 0.014},
     "spe169": {"steps_per_execution": 169},
     "spe32light": {"steps_per_execution": 32, "grappler": {

@@ -156,7 +156,8 @@ def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict,
         rng.uniform(0, 1.2)  # the blur
         if conditions["format"] != "png":
             rng.integers(50, 91) if conditions["format"] == "jpeg" else rng.integers(60, 91)
-        if conditions["mode"] != "L" and not (conditions["mode"] == "RGBA" and conditions["format"] != "jpeg"):
+        fmt, mode = conditions["format"], conditions["mode"]
+        if mode != "L" and not (mode == "RGBA" and fmt != "jpeg"):
             conditions["mode"] = "RGB"
         return b"", suffix
     rgb = rgb + rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape).astype(np.float32)
