@@ -149,7 +149,8 @@ def _light(kind: str, shape: tuple[int, int], rng: np.random.Generator) -> np.nd
 def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict,
             encode: bool = True) -> tuple[bytes, str]:
     """Blur, noise, and encode as PNG / JPEG / WebP in RGB / RGBA / L. ``encode=False`` makes the
-    same random draws but skips the image work and returns no bytes (the stream stays aligned)."""
+    same random draws but skips the image work and returns no bytes (the stream stays aligned; a
+    draw added to one path must be added to the other: tests/test_synthetic.py compares them)."""
     suffix = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}[conditions["format"]]
     if not encode:
         rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape)
