@@ -63,7 +63,9 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown recipe {args.recipe!r}; choose one of: {', '.join(recipes)}")
     config, trainer = (get_recipe(args.recipe) if args.recipe in RECIPES else recipes[args.recipe]), {}
     if args.recipe in FLOAT32_RECIPES and config == FLOAT32_RECIPES[args.recipe]:
-        print(f"recipe {args.recipe!r}: its float32 variant, as this CPU has no native bfloat16")
+        from mnist_cnn.speed import compute_class
+
+        print(f"recipe {args.recipe!r}: its float32 variant ({compute_class()[1]})")
     changes = {k: v for k, v in {
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "seed": args.seed, "augment_shift": args.augment_shift,
