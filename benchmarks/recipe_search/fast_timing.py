@@ -51,6 +51,7 @@ VARIANTS = {  # changes to the recipe as it was before this series (batch 256, l
     "f16x20": {"filters": (16, 20)},
     "f16x24b384": {"filters": (16, 24), "batch_size": 384, "learning_rate": 0.013},
     "f16x24spe32": {"filters": (16, 24), "steps_per_execution": 32},
+    "f16x24spe32fp32": {"filters": (16, 24), "steps_per_execution": 32, "mixed_precision": False},
     "f16x24d192": {"filters": (16, 24), "dense_units": 192},
     "d128": {"dense_units": 128},
     "d0": {"dense_units": 0},
