@@ -148,38 +148,26 @@ def _light(kind: str, shape: tuple[int, int], rng: np.random.Generator) -> np.nd
 
 def _finish(rgb: np.ndarray, rng: np.random.Generator, conditions: dict,
             encode: bool = True) -> tuple[bytes, str]:
-    """Blur, noise, and encode as PNG / JPEG / WebP in RGB / RGBA / L. ``encode=False`` makes the
-    same random draws but skips the image work and returns no bytes (the stream stays aligned; a
-    draw added to one path must be added to the other: tests/test_synthetic.py compares them)."""
-    suffix = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}[conditions["format"]]
+    """Blur, noise, and encode as PNG / JPEG / WebP in RGB / RGBA / L. Every random draw comes
+    first, so ``encode=False`` makes the same draws (the stream stays aligned) and skips only the
+    image work, returning no bytes."""
+    fmt, mode = conditions["format"], conditions["mode"]
+    if mode != "L" and not (mode == "RGBA" and fmt != "jpeg"):
+        conditions["mode"] = mode = "RGB"  # JPEG has no alpha
+    noise = rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape)
+    blur = rng.uniform(0, 1.2) * max(1.0, min(rgb.shape[:2]) / 600)
+    quality = None if fmt == "png" else int(rng.integers(50, 91) if fmt == "jpeg" else rng.integers(60, 91))
+    suffix = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}[fmt]
     if not encode:
-        rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape)
-        rng.uniform(0, 1.2)  # the blur
-        if conditions["format"] != "png":
-            rng.integers(50, 91) if conditions["format"] == "jpeg" else rng.integers(60, 91)
-        fmt, mode = conditions["format"], conditions["mode"]
-        if mode != "L" and not (mode == "RGBA" and fmt != "jpeg"):
-            conditions["mode"] = "RGB"
         return b"", suffix
-    rgb = rgb + rng.normal(0, rng.uniform(0.005, 0.035), rgb.shape).astype(np.float32)
-    img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8), "RGB")
-    blur = rng.uniform(0, 1.2) * max(1.0, min(img.size) / 600)
+    img = Image.fromarray((np.clip(rgb + noise.astype(np.float32), 0, 1) * 255).astype(np.uint8), "RGB")
     if blur > 0.3:
         img = img.filter(ImageFilter.GaussianBlur(blur))
-    fmt, mode = conditions["format"], conditions["mode"]
-    if mode == "L":
-        img = img.convert("L")
-    elif mode == "RGBA" and fmt != "jpeg":
-        img = img.convert("RGBA")
-    else:
-        conditions["mode"] = img.mode
+    if mode != "RGB":
+        img = img.convert(mode)
     buffer = io.BytesIO()
-    if fmt == "png":
-        img.save(buffer, "PNG")
-    elif fmt == "jpeg":
-        img.save(buffer, "JPEG", quality=int(rng.integers(50, 91)))
-    else:
-        img.save(buffer, "WEBP", quality=int(rng.integers(60, 91)))
+    img.save(buffer, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt],
+             **({} if quality is None else {"quality": quality}))
     return buffer.getvalue(), suffix
 
 
