@@ -75,6 +75,11 @@ def cpu_class() -> str:
     return compute_class()[0]
 
 
+def results_suffix(quick: bool) -> str:
+    """The ending of a results file's name: ``-float32`` for that class, ``-quick`` for a smoke test."""
+    return ("" if cpu_class() == "bfloat16" else f"-{cpu_class()}") + ("-quick" if quick else "")
+
+
 def median_seconds(fn, repeats: int) -> float:
     """Median wall time of ``fn()`` in seconds over ``repeats`` calls, after two warm-up calls."""
     from mnist_cnn.export import median_ms
@@ -416,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
             "sgemm_gflops_per_second": sgemm}
     compute = cpu_class()
     meta["cpu_class"] = compute
-    suffix = ("" if compute == "bfloat16" else f"-{compute}") + ("-quick" if args.quick else "")
+    suffix = results_suffix(args.quick)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"benchmark{suffix}.json"
     with atomic_path(out) as tmp:

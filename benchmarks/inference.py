@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import_tensorflow_quietly()
     import tensorflow as tf
-    from benchmark import cpu_class, cpu_model, median_seconds
+    from benchmark import cpu_class, cpu_model, median_seconds, results_suffix
 
     from mnist_cnn.data import load_mnist, preprocess
     from mnist_cnn.export import export_tflite, predict_in_batches, tflite_predict_fn
@@ -118,10 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {"machine": cpu_model(), "reference_predict_images_per_second": len(x_test) / reference_seconds,
               "reference_predict_one_ms": reference_one * 1000, "rows": rows, "quick": args.quick}
     RESULTS.mkdir(exist_ok=True)
-    compute = cpu_class()
-    result["cpu_class"] = compute
-    suffix = ("" if compute == "bfloat16" else f"-{compute}") + ("-quick" if args.quick else "")
-    out = RESULTS / f"inference{suffix}.json"
+    result["cpu_class"] = cpu_class()
+    out = RESULTS / f"inference{results_suffix(args.quick)}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(format_table(result))
     print(f"\nwrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
