@@ -214,7 +214,7 @@ keras.utils.set_random_seed(seed)               # Python, NumPy and TensorFlow r
 tf.config.experimental.enable_op_determinism()  # same inputs -> bit-identical results
 batch_size = 128      # images per gradient step
 epochs = 3            # passes over the training set
-learning_rate = 3e-3  # Adam's peak step size (see step 5)
+learning_rate = 3e-3  # Adam's peak step size (see section 5)
 
 # %% [markdown]
 # A Keras **Sequential** model is a stack of layers, each feeding the next. Ours has two
@@ -296,7 +296,7 @@ model.summary()
 # - **Loss: categorical cross-entropy**, −log(probability the model gave to the correct digit),
 #   averaged over the batch. It is 0 when the model is certain and right, and grows without bound
 #   as the model becomes confident and wrong, so it pushes hardest on the worst mistakes. It needs
-#   the one-hot labels from step 3.
+#   the one-hot labels from section 3.
 # - **Optimiser: Adam.** Training is *gradient descent*: the **gradient** of the loss says, for
 #   every weight, in which direction and how steeply the loss rises when that weight grows; each
 #   step moves every weight a little the other way. Adam adapts the step size of every weight
@@ -361,7 +361,7 @@ print(f"untrained: loss {untrained_loss:.2f} (ln 10 = {math.log(10):.2f}), accur
 # generalise. If training accuracy kept climbing while validation accuracy stalled or fell, the
 # model would be **overfitting** (learning the quirks of its training images) and we would stop
 # earlier or regularise more. We never use the *test* set for such decisions: it is kept for the
-# one final, honest measurement in step 7.
+# one final, honest measurement in section 7.
 #
 # **Predict before you run.** After the first epoch, will the accuracy on the validation images be
 # higher or lower than on the training images? (Section 8 explains what you will see.)
@@ -602,7 +602,7 @@ check.exercise_1_2(shifted_accuracy, model, x_val, y_val_onehot)
 # %% [markdown]
 # ### Exercise 1.3: without BatchNorm (edit a model; 1 minute to build, 2 to train)
 #
-# Step 4's convolutions have `use_bias=False` because the BatchNormalization after each one adds
+# Section 4's convolutions have `use_bias=False` because the BatchNormalization after each one adds
 # its own shift. Build `model_no_bn`: section 4's model without the two `BatchNormalization` layers,
 # and with the biases the convolutions now need. When the check is happy, compile and fit it as in
 # sections 5 and 6, and compare its curves (`plot_history`) with those of section 8.
